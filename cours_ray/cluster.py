@@ -1,0 +1,158 @@
+"""One private local Ray for a whole build or test session, or the cluster that RAY_ADDRESS names on purpose.
+
+The local Ray listens on 127.0.0.1 only (Ray's local-only mode), has no dashboard, uses a token of its own
+(nothing is written under ~/.ray) and a temporary directory of its own, so a plain `ray.init()` pointed at it
+by RAY_ADDRESS can never end up on a stranger's cluster. It is owned by a small keeper process
+(`cours_ray.ray_head`) that shuts Ray down as soon as its stdin closes, so even a killed build leaves no Ray behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+START_TIMEOUT_S = 90
+STOP_TIMEOUT_S = 30
+REACH_TIMEOUT_S = 5
+
+# Always set for code that talks to Ray from the build or the tests.
+PRIVATE_ENV = {
+    "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",  # local-only mode: every Ray port binds 127.0.0.1
+    "RAY_USAGE_STATS_ENABLED": "0",  # no usage report sent anywhere
+}
+
+
+class ClusterError(RuntimeError):
+    """Ray cannot be started or reached."""
+
+
+def requested_address() -> str | None:
+    """The address of an existing cluster chosen on purpose with RAY_ADDRESS, if any."""
+    address = os.environ.get("RAY_ADDRESS", "").strip()
+    return address or None
+
+
+def check_reachable(address: str, timeout: float = REACH_TIMEOUT_S) -> None:
+    """Fail within `timeout` seconds, in French, when nothing listens at `address` (host:port or ray://host:port)."""
+    hostport = address.split("://", 1)[-1].rstrip("/")
+    host, _, port = hostport.rpartition(":")
+    if not host or not port.isdigit():
+        raise ClusterError(f"RAY_ADDRESS={address!r} : adresse illisible, attendu « hôte:port » (par exemple 10.0.0.5:6379)")
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout):
+            pass
+    except OSError as error:
+        raise ClusterError(
+            f"Aucun cluster Ray ne répond à RAY_ADDRESS={address} ({error}). "
+            "Vérifiez l'adresse et que le cluster est démarré, ou retirez RAY_ADDRESS pour utiliser un Ray local."
+        ) from None
+
+
+class LocalRay:
+    """A private local Ray cluster, started on demand and stopped by `stop()` (or when its owner dies)."""
+
+    def __init__(self) -> None:
+        self.address: str | None = None
+        self.temp_dir: Path | None = None
+        self.starts = 0
+        self._token = secrets.token_hex(32)
+        self._keeper: subprocess.Popen | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._keeper is not None and self._keeper.poll() is None
+
+    def client_env(self) -> dict[str, str]:
+        """Environment variables that make a plain `ray.init()` connect to this cluster."""
+        assert self.address, "LocalRay.start() n'a pas été appelé"
+        return {**PRIVATE_ENV, "RAY_ADDRESS": self.address, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": self._token}
+
+    def start(self) -> dict[str, str]:
+        if self.running:
+            return self.client_env()
+        # Short prefix: Ray's Unix sockets live under this directory and their paths are limited to 107 bytes.
+        self.temp_dir = Path(tempfile.mkdtemp(prefix="cray-", dir="/tmp"))
+        env = {key: value for key, value in os.environ.items() if key != "RAY_ADDRESS"}
+        env.update(PRIVATE_ENV, RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=self._token)
+        self._keeper = subprocess.Popen(
+            [sys.executable, "-m", "cours_ray.ray_head", str(self.temp_dir)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=open(self.temp_dir / "keeper.log", "wb"),  # noqa: SIM115 - closed with the process
+            env=env,
+            start_new_session=True,  # Ctrl-C reaches mkdocs, which then stops Ray in order
+        )
+        self.starts += 1
+        line = _readline(self._keeper.stdout, START_TIMEOUT_S)
+        if not line:
+            log = (self.temp_dir / "keeper.log").read_text(errors="replace")[-3000:]
+            self.stop()
+            raise ClusterError(f"Le Ray local n'a pas démarré en {START_TIMEOUT_S} s.\n{log}")
+        self.address = json.loads(line)["address"]
+        return self.client_env()
+
+    def stop(self) -> None:
+        keeper, self._keeper = self._keeper, None
+        if keeper is not None:
+            try:
+                keeper.stdin.close()  # the keeper's signal to shut Ray down
+                keeper.wait(STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                os.killpg(keeper.pid, 9)
+                keeper.wait()
+            keeper.stdout.close()
+        for pid in self.leftover_pids():
+            try:
+                os.kill(pid, 9)
+            except ProcessLookupError:
+                pass
+        if self.temp_dir is not None:
+            shutil.rmtree(self.temp_dir, ignore_errors=True)
+        self.address = None
+
+    def leftover_pids(self) -> list[int]:
+        """Processes still running whose command line names this cluster's private directory."""
+        if self.temp_dir is None:
+            return []
+        return ray_pids_under(self.temp_dir)
+
+    def __enter__(self) -> LocalRay:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def ray_pids_under(temp_dir: Path) -> list[int]:
+    marker = str(temp_dir).encode()
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if marker in (entry / "cmdline").read_bytes():
+                pids.append(int(entry.name))
+        except OSError:
+            continue
+    return pids
+
+
+def _readline(stream, timeout: float) -> bytes:
+    import selectors
+
+    selector = selectors.DefaultSelector()
+    selector.register(stream, selectors.EVENT_READ)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if selector.select(deadline - time.monotonic()):
+            return stream.readline()
+    return b""
