@@ -14,7 +14,7 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
-from cours_ray.pages import ROOT, Block
+from cours_ray.pages import Block
 
 FORMAT = 1
 _VERSIONED = ("ray", "numpy", "matplotlib", "markdown-exec")
@@ -33,22 +33,22 @@ def _environment_fingerprint() -> dict:
     }
 
 
-def data_folder(page: str) -> Path:
+def data_folder(root: Path, page: str) -> Path:
     """The data a page's code may read: `course-data/` mirrors `docs/` (docs/x/y.md -> course-data/x/y/)."""
     relative = Path(page).relative_to("docs").with_suffix("")
-    return ROOT / "course-data" / relative
+    return root / "course-data" / relative
 
 
-def page_key(page: str, blocks: list[Block]) -> str:
+def page_key(root: Path, page: str, blocks: list[Block]) -> str:
     digest = hashlib.sha256()
     digest.update(json.dumps(_environment_fingerprint(), sort_keys=True).encode())
     digest.update(page.encode())
     for block in blocks:
         digest.update(json.dumps([block.main_file, block.code]).encode())
-    folder = data_folder(page)
+    folder = data_folder(root, page)
     if folder.is_dir():
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            digest.update(path.relative_to(ROOT).as_posix().encode())
+            digest.update(path.relative_to(root).as_posix().encode())
             digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 

@@ -64,7 +64,8 @@ def main() -> None:
             with redirect_stdout(buffer):
                 exec(compile(code, name, "exec"), namespace)  # noqa: S102 - executing the page is the point
         except BaseException as error:  # noqa: BLE001 - SystemExit and KeyboardInterrupt included
-            trace = traceback.TracebackException.from_exception(error)
+            # Skip this loop's own frame: the traceback starts in the author's code.
+            trace = traceback.TracebackException(type(error), error, error.__traceback__.tb_next)
             answer(
                 ok=False,
                 stdout=buffer.getvalue(),

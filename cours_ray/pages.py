@@ -13,8 +13,6 @@ from pathlib import Path
 import markdown
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-
 _FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*\{?[ \t]*\.?(?P<lang>[\w+-]*)(?P<attrs>[^`]*?)\}?[ \t]*$")
 _EXEC_ON = re.compile(r"""\bexec\s*=\s*["']?(on|1|true|yes)["']?""", re.IGNORECASE)
 _SNIPPET_LINE = re.compile(r"""^[ \t]*-{1,}8<-{1,}[ \t]+(?P<quote>["'])(?P<target>[^"']+)(?P=quote)[ \t]*$""")
@@ -50,7 +48,7 @@ class SnippetError(Exception):
     """A snippet file or section cannot be found."""
 
 
-def load_snippet_config(config_file: Path = ROOT / "mkdocs.yml") -> dict:
+def load_snippet_config(config_file: Path) -> dict:
     """The pymdownx.snippets settings of mkdocs.yml, with `!relative` base paths resolved."""
 
     class _Loader(yaml.SafeLoader):
@@ -70,9 +68,9 @@ def load_snippet_config(config_file: Path = ROOT / "mkdocs.yml") -> dict:
 class SnippetExpander:
     """Expands `--8<--` lines with pymdownx.snippets, and maps each resulting line to its file and line."""
 
-    def __init__(self, snippet_config: dict | None = None, root: Path = ROOT) -> None:
-        self.root = root
-        config = dict(snippet_config if snippet_config is not None else load_snippet_config())
+    def __init__(self, snippet_config: dict, root: Path) -> None:
+        self.root = root.resolve()
+        config = dict(snippet_config)
         config["check_paths"] = True
         md = markdown.Markdown(extensions=["pymdownx.snippets"], extension_configs={"pymdownx.snippets": config})
         self._pre = md.preprocessors["snippet"]
@@ -96,6 +94,8 @@ class SnippetExpander:
         try:
             lines = self._pre.parse_snippets([line])
         except Exception as error:  # pymdownx raises SnippetMissingError, a plain Exception
+            if section:
+                raise SnippetError(f"« {match['target']} » : section « {section} » introuvable dans {self.relative(path)}") from error
             raise SnippetError(f"« {match['target']} » : {error}") from error
         if section and not lines:
             raise SnippetError(f"« {match['target']} » : la section « {section} » est vide")

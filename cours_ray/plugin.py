@@ -26,7 +26,7 @@ from mkdocs.plugins import BasePlugin, get_plugin_logger
 from cours_ray.cache import ExecutionCache, page_key
 from cours_ray.checks import prints_in_remote_code
 from cours_ray.cluster import PRIVATE_ENV, ClusterError, LocalRay, check_reachable, requested_address
-from cours_ray.pages import ROOT, Block, SnippetError, SnippetExpander, executable_blocks
+from cours_ray.pages import Block, SnippetError, SnippetExpander, executable_blocks
 from cours_ray.runner import BlockError, PageRunner
 
 log = get_plugin_logger("cours-ray")
@@ -108,8 +108,9 @@ class CoursRayPlugin(BasePlugin[CoursRayConfig]):
         fences = config.mdx_configs.setdefault("pymdownx.superfences", {}).setdefault("custom_fences", [])
         for name in ("python", "py"):
             fences.append({"name": name, "class": name, "validator": validator, "format": formatter})
-        self.expander = SnippetExpander(config.mdx_configs["pymdownx.snippets"])
-        self.cache = ExecutionCache(ROOT / self.config.cache_dir) if self.config.cache else None
+        self.root = Path(config.config_file_path).resolve().parent
+        self.expander = SnippetExpander(config.mdx_configs["pymdownx.snippets"], self.root)
+        self.cache = ExecutionCache(self.root / self.config.cache_dir) if self.config.cache else None
         self.stats = {"pages": 0, "blocks": 0, "cached_pages": 0, "seconds": 0.0}
         self.warnings = _WarningCounter()
         logging.getLogger("mkdocs").addHandler(self.warnings)
@@ -126,7 +127,7 @@ class CoursRayPlugin(BasePlugin[CoursRayConfig]):
 
     def on_page_markdown(self, markdown: str, *, page, config, files) -> str:  # noqa: ANN001, ARG002
         global _current  # noqa: PLW0603 - superfences calls the formatter without context
-        name = Path(page.file.abs_src_path).resolve().relative_to(ROOT).as_posix()
+        name = Path(page.file.abs_src_path).resolve().relative_to(self.root).as_posix()
         try:
             blocks = executable_blocks(markdown, name, self.expander)
         except SnippetError as error:
@@ -137,7 +138,7 @@ class CoursRayPlugin(BasePlugin[CoursRayConfig]):
     def _outputs(self, page: str, blocks: list[Block]) -> list[dict] | None:
         if not blocks:
             return []
-        key = page_key(page, blocks)
+        key = page_key(self.root, page, blocks)
         if self.cache and (cached := self.cache.load(page, key)) is not None:
             self.stats["cached_pages"] += 1
             return cached
@@ -149,7 +150,7 @@ class CoursRayPlugin(BasePlugin[CoursRayConfig]):
                 )
         started = time.monotonic()
         outputs = []
-        runner = PageRunner(page, blocks, self._ray_env(), self.config.timeout)
+        runner = PageRunner(self.root, page, blocks, self._ray_env(), self.config.timeout)
         try:
             for block in blocks:
                 output = runner.run(block)
@@ -159,7 +160,7 @@ class CoursRayPlugin(BasePlugin[CoursRayConfig]):
                             f"{page}, bloc {block.number}, {block.origins[0]} : figure sans texte alternatif ; "
                             'créez-la avec plt.subplots(num="description en français").'
                         )
-                outputs.append({"stdout": output.stdout, "figures": output.figures})
+                outputs.append({"number": block.number, "page_line": block.page_line, "stdout": output.stdout, "figures": output.figures})
         except (BlockError, ClusterError) as error:
             raise PluginError(f"cours-ray : {error}") from None
         finally:
@@ -168,7 +169,7 @@ class CoursRayPlugin(BasePlugin[CoursRayConfig]):
         self.stats["pages"] += 1
         self.stats["blocks"] += len(blocks)
         self.stats["seconds"] += elapsed
-        log.info("%s : %d blocs exécutés en %.1f s", page, len(blocks), elapsed)
+        log.info("%s : %d bloc(s) exécuté(s) en %.1f s", page, len(blocks), elapsed)
         if self.cache:
             self.cache.store(page, key, outputs)
         return outputs

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cours_ray.pages import ROOT, Block, Origin
+from cours_ray.pages import Block, Origin
 
 KERNEL_START_TIMEOUT_S = 60
 _BLOCK_FILENAME = "<cours-ray bloc {}>"
@@ -34,8 +34,8 @@ class BlockOutput:
 class PageRunner:
     """One kernel process for one page: blocks run in order and share their namespace."""
 
-    def __init__(self, page: str, blocks: list[Block], env: dict[str, str], timeout: float) -> None:
-        self.page, self.blocks, self.timeout = page, {b.number: b for b in blocks}, timeout
+    def __init__(self, root: Path, page: str, blocks: list[Block], env: dict[str, str], timeout: float) -> None:
+        self.root, self.page, self.blocks, self.timeout = root, page, {b.number: b for b in blocks}, timeout
         self._log = tempfile.NamedTemporaryFile(prefix="cours-ray-kernel-", suffix=".log", delete=False)  # noqa: SIM115
         self._process = subprocess.Popen(
             [sys.executable, "-m", "cours_ray.kernel"],
@@ -43,7 +43,7 @@ class PageRunner:
             stdout=subprocess.PIPE,
             stderr=self._log,
             env={**os.environ, "MPLBACKEND": "Agg", "PYTHONUNBUFFERED": "1", **env},
-            cwd=ROOT,
+            cwd=root,
             start_new_session=True,
         )
         hello = self._receive(KERNEL_START_TIMEOUT_S)
@@ -57,7 +57,7 @@ class PageRunner:
             "op": "run",
             "code": block.code,
             "filename": _BLOCK_FILENAME.format(block.number),
-            "file": str(ROOT / block.main_file) if block.main_file else None,
+            "file": str(self.root / block.main_file) if block.main_file else None,
         }
         self._process.stdin.write((json.dumps(request) + "\n").encode())
         self._process.stdin.flush()
@@ -66,11 +66,12 @@ class PageRunner:
         if answer is None:
             if self._process.poll() is not None:
                 raise BlockError(self._where(block, None) + f" : le processus s'est arrêté (code {self._process.returncode}).\n{self._log_tail()}")
+            elapsed = time.monotonic() - started
             origin = self._hanging_line(block)
-            self.close()
+            self.kill()
             raise BlockError(
                 self._where(block, origin)
-                + f" : le bloc ne s'est pas terminé en {time.monotonic() - started:.0f} s (délai COURS_RAY_TIMEOUT={self.timeout:g} s)."
+                + f" : le bloc ne s'est pas terminé en {elapsed:.0f} s (délai COURS_RAY_TIMEOUT={self.timeout:g} s)."
             )
         if not answer["ok"]:
             origin = self._last_origin(answer["frames"], block)
@@ -84,12 +85,16 @@ class PageRunner:
                 self._process.stdin.flush()
                 self._process.wait(30)
             except (BrokenPipeError, subprocess.TimeoutExpired):
-                os.killpg(self._process.pid, signal.SIGKILL)
-                self._process.wait()
+                self.kill()
         for stream in (self._process.stdin, self._process.stdout):
             stream.close()
         self._log.close()
         Path(self._log.name).unlink(missing_ok=True)
+
+    def kill(self) -> None:
+        if self._process.poll() is None:
+            os.killpg(self._process.pid, signal.SIGKILL)
+            self._process.wait()
 
     def remap(self, text: str) -> str:
         """Replace the kernel's block names in a traceback by the files and lines the author wrote."""
