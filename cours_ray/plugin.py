@@ -148,9 +148,10 @@ class CoursRayPlugin(BasePlugin[CoursRayConfig]):
                     f"cours-ray : {page}, bloc {block.number}, {block.origins[line - 1]} : print() dans une tâche "
                     "ou un acteur Ray ; sa sortie n'atteint pas la page. Renvoyez la valeur et affichez-la côté driver."
                 )
+        env = self._ray_env()
         started = time.monotonic()
         outputs = []
-        runner = PageRunner(self.root, page, blocks, self._ray_env(), self.config.timeout)
+        runner = PageRunner(self.root, page, blocks, env, self.config.timeout)
         try:
             for block in blocks:
                 output = runner.run(block)
