@@ -10,15 +10,17 @@ def carre(x: int) -> int:
     return x * x
 
 
-references = [carre.remote(i) for i in range(8)]  # huit tâches lancées, sans attendre
-carres = ray.get(references)  # attend les résultats et les rapatrie
+# Huit tâches lancées aussitôt, sans attendre leurs résultats :
+references = [carre.remote(i) for i in range(8)]
+# ray.get attend les résultats et les rapatrie :
+carres = ray.get(references)
 print(carres)
 assert carres == [i * i for i in range(8)]
 # --8<-- [end:tache]
 
 # --8<-- [start:machine]
-ressources = ray.cluster_resources()
-print(f"Ray {ray.__version__}, {len(ray.nodes())} nœud(s), {ressources['CPU']:g} CPU logiques")
+cpu = ray.cluster_resources()["CPU"]
+print(f"Ray {ray.__version__}, {len(ray.nodes())} nœud(s), {cpu:g} CPU logiques")
 # --8<-- [end:machine]
 
 # --8<-- [start:fin]
