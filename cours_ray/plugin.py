@@ -76,7 +76,7 @@ def formatter(source, language, css_class, options, md, **kwargs) -> str:  # noq
     stdout = output["stdout"] if output else ""
     rendered = base_format(language="python", run=lambda *_, **__: _as_text_block(stdout), code=source, md=md, **options)
     figures = "".join(_figure_html(figure) for figure in (output or {}).get("figures", []))
-    return Markup(rendered + figures)
+    return rendered + Markup(figures)  # Markup + str would escape the SVG
 
 
 def _as_text_block(text: str) -> str:

@@ -1,0 +1,164 @@
+# --8<-- [start:preambule]
+import heapq
+import logging
+import random
+import time
+
+import matplotlib.pyplot as plt
+import ray
+
+ray.init(
+    ignore_reinit_error=True,
+    logging_level=logging.ERROR,
+    log_to_driver=False,
+)
+# --8<-- [end:preambule]
+
+
+# --8<-- [start:bubble_sort]
+def bubble_sort(values):
+    """Tri à bulles : renvoie une nouvelle liste triée, en n²/2 comparaisons au pire."""
+    result = list(values)
+    n = len(result)
+    for i in range(n - 1):
+        swapped = False
+        for j in range(n - 1 - i):
+            if result[j] > result[j + 1]:
+                result[j], result[j + 1] = result[j + 1], result[j]
+                swapped = True
+        if not swapped:  # aucun échange : la liste est déjà triée
+            break
+    return result
+
+
+generateur = random.Random(2024)
+exemple = [generateur.randint(0, 99) for _ in range(20)]
+print(f"Avant : {exemple}")
+print(f"Après : {bubble_sort(exemple)}")
+assert bubble_sort(exemple) == sorted(exemple)
+# --8<-- [end:bubble_sort]
+
+
+# --8<-- [start:decoupage]
+def split(values, k):
+    """Découpe values en k morceaux de tailles voisines."""
+    taille, reste = divmod(len(values), k)
+    morceaux, debut = [], 0
+    for i in range(k):
+        fin = debut + taille + (1 if i < reste else 0)
+        morceaux.append(values[debut:fin])
+        debut = fin
+    return morceaux
+
+
+def bubble_sort_chunked_local(values, k):
+    """Même algorithme que la version Ray, sans Ray : les k morceaux sont triés l'un après l'autre."""
+    sorted_chunks = [bubble_sort(chunk) for chunk in split(values, k)]
+    return list(heapq.merge(*sorted_chunks))
+# --8<-- [end:decoupage]
+
+
+# --8<-- [start:version_ray]
+@ray.remote
+def bubble_sort_task(chunk):
+    return bubble_sort(chunk)
+
+
+def bubble_sort_distributed(values, k):
+    """Trie les k morceaux dans k tâches Ray en parallèle, puis fusionne les morceaux triés."""
+    refs = [bubble_sort_task.remote(chunk) for chunk in split(values, k)]
+    sorted_chunks = ray.get(refs)
+    return list(heapq.merge(*sorted_chunks))
+
+
+k = int(ray.cluster_resources()["CPU"])  # un morceau par CPU du cluster
+print(f"Nombre de morceaux k : {k}")
+
+donnees = [generateur.random() for _ in range(1_000)]
+assert bubble_sort(donnees) == sorted(donnees)
+assert bubble_sort_chunked_local(donnees, k) == sorted(donnees)
+assert bubble_sort_distributed(donnees, k) == sorted(donnees)  # sert aussi de préchauffage
+print("Les trois versions trient correctement.")
+# --8<-- [end:version_ray]
+
+
+# --8<-- [start:mesure]
+def meilleur_temps(fonction, *arguments, repetitions=3):
+    """Plus petite durée (en secondes) parmi plusieurs exécutions."""
+    durees = []
+    for _ in range(repetitions):
+        debut = time.perf_counter()
+        fonction(*arguments)
+        durees.append(time.perf_counter() - debut)
+    return min(durees)
+
+
+tailles = [250, 500, 1_000, 2_000, 4_000]
+temps = {"local": [], "local découpé": [], "Ray": []}
+print(f"{'n':>5} | {'local (s)':>9} | {'local découpé (s)':>17} | {'Ray (s)':>7}")
+for n in tailles:
+    valeurs = [generateur.random() for _ in range(n)]
+    repetitions = 3 if n <= 1_000 else 2
+    temps["local"].append(meilleur_temps(bubble_sort, valeurs, repetitions=repetitions))
+    temps["local découpé"].append(
+        meilleur_temps(bubble_sort_chunked_local, valeurs, k, repetitions=repetitions)
+    )
+    temps["Ray"].append(meilleur_temps(bubble_sort_distributed, valeurs, k, repetitions=repetitions))
+    print(
+        f"{n:>5} | {temps['local'][-1]:>9.4f} | {temps['local découpé'][-1]:>17.4f} "
+        f"| {temps['Ray'][-1]:>7.4f}"
+    )
+# --8<-- [end:mesure]
+
+# --8<-- [start:graphique]
+fig, ax = plt.subplots(
+    num="Durée du tri à bulles local, du tri local découpé en morceaux et du tri "
+    "découpé exécuté par des tâches Ray, en fonction du nombre d'éléments, "
+    "mesurée à la construction de la page",
+    figsize=(7, 4),
+)
+for nom, durees in temps.items():
+    ax.plot(tailles, durees, marker="o", label=nom)
+ax.set_xscale("log")
+ax.set_yscale("log")
+ax.set_xticks(tailles, [str(n) for n in tailles])
+ax.set_xticks([], minor=True)
+ax.set_xlabel("nombre d'éléments n")
+ax.set_ylabel("durée (s)")
+ax.set_title(f"Tri à bulles, k = {k} morceaux")
+ax.legend()
+plt.show()
+# --8<-- [end:graphique]
+
+
+# --8<-- [start:conclusion]
+def premiere_taille_gagnante(rapides, lents):
+    """Plus petite taille à partir de laquelle « rapides » bat « lents » pour toutes les tailles suivantes."""
+    for i, n in enumerate(tailles):
+        if all(r < l for r, l in zip(rapides[i:], lents[i:])):
+            return n
+    return None
+
+
+for reference in ["local", "local découpé"]:
+    n_min = premiere_taille_gagnante(temps["Ray"], temps[reference])
+    gain = temps[reference][-1] / temps["Ray"][-1]
+    if n_min is None:
+        print(f"Ray ne bat pas la version « {reference} » dans cette plage de tailles "
+              f"(rapport à n = {tailles[-1]} : {gain:.2f}).")
+    else:
+        print(f"Ray bat la version « {reference} » à partir de n = {n_min} "
+              f"(à n = {tailles[-1]}, {gain:.1f} fois plus rapide).")
+
+part_decoupage = temps["local"][-1] / temps["local découpé"][-1]
+part_parallelisme = temps["local découpé"][-1] / temps["Ray"][-1]
+print(f"À n = {tailles[-1]}, le découpage seul divise la durée par {part_decoupage:.1f} ; ", end="")
+if part_parallelisme > 1:
+    print(f"le parallélisme la divise encore par {part_parallelisme:.1f}.")
+else:
+    print(f"le parallélisme n'apporte rien de plus ici (rapport {part_parallelisme:.2f}).")
+# --8<-- [end:conclusion]
+
+# --8<-- [start:fin]
+ray.shutdown()
+# --8<-- [end:fin]
