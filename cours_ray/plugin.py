@@ -99,12 +99,14 @@ class CoursRayPlugin(BasePlugin[CoursRayConfig]):
     def __init__(self) -> None:
         self.cluster = LocalRay()
         self.command = "build"
+        self.final_site: Path | None = None
         atexit.register(self.cluster.stop)
 
     def on_startup(self, *, command: str, dirty: bool) -> None:  # noqa: ARG002
         self.command = command
 
     def on_config(self, config):  # noqa: ANN001, ANN201
+        self.final_site = None
         fences = config.mdx_configs.setdefault("pymdownx.superfences", {}).setdefault("custom_fences", [])
         for name in ("python", "py"):
             fences.append({"name": name, "class": name, "validator": validator, "format": formatter})
@@ -119,7 +121,6 @@ class CoursRayPlugin(BasePlugin[CoursRayConfig]):
                 check_reachable(requested_address())
             except ClusterError as error:
                 raise PluginError(f"cours-ray : {error}") from None
-        self.final_site = None
         if self.command == "build":  # build elsewhere, then swap: a failed build never leaves a half-written site
             self.final_site = Path(config.site_dir)
             config.site_dir = str(self.final_site.with_name(f".{self.final_site.name}.en-cours-{os.getpid()}"))
