@@ -42,12 +42,12 @@ left_matrix_path, right_matrix_path = (
 
 # --8<-- [start:reference_gauche]
 obj_ref_left_matrix = read_array.remote(left_matrix_path)
-print(f"Matrice de gauche : {obj_ref_left_matrix}")
+print(f"Matrice de gauche : {obj_ref_left_matrix}")
 # --8<-- [end:reference_gauche]
 
 # --8<-- [start:reference_droite]
 obj_ref_right_matrix = read_array.remote(right_matrix_path)
-print(f"Matrice de droite : {obj_ref_right_matrix}")
+print(f"Matrice de droite : {obj_ref_right_matrix}")
 # --8<-- [end:reference_droite]
 
 # --8<-- [start:appel_add_array]
@@ -56,13 +56,13 @@ result_obj_ref = add_array.remote(obj_ref_left_matrix, obj_ref_right_matrix)
 
 # --8<-- [start:resultat]
 result = ray.get(result_obj_ref)
-print(f"Somme des deux matrices :\n{result}")
+print(f"Somme des deux matrices :\n{result}")
 attendu = loadtxt(left_matrix_path, dtype=int) + loadtxt(right_matrix_path, dtype=int)
 assert (result == attendu).all()
 # --8<-- [end:resultat]
 
 # --8<-- [start:copie_temporaire]
-# Une copie de la matrice de gauche, dans un dossier temporaire :
+# Une copie de la matrice de gauche, dans un dossier temporaire :
 # les fichiers du cours ne sont jamais modifiés.
 dossier = Path(tempfile.mkdtemp())
 copie_path = dossier / "matrice_1.txt"
@@ -71,26 +71,26 @@ shutil.copy(left_matrix_path, copie_path)
 copie_ref = read_array.remote(copie_path)
 result_obj_ref = add_array.remote(copie_ref, obj_ref_right_matrix)
 result = ray.get(result_obj_ref)
-print(f"Avant la modification :\n{result}")
+print(f"Avant la modification :\n{result}")
 # --8<-- [end:copie_temporaire]
 
 # --8<-- [start:modification]
 matrice = loadtxt(copie_path, dtype=int)
 matrice[0, 0] = 100
 np.savetxt(copie_path, matrice, fmt="%d")
-print(f"Nouvelle première ligne du fichier : {loadtxt(copie_path, dtype=int)[0]}")
+print(f"Nouvelle première ligne du fichier : {loadtxt(copie_path, dtype=int)[0]}")
 # --8<-- [end:modification]
 
 # --8<-- [start:reexecution]
 result = ray.get(result_obj_ref)
-print(f"Même ObjectRef, de nouveau ray.get :\n{result}")
+print(f"Même ObjectRef, de nouveau ray.get :\n{result}")
 assert (result == attendu).all()  # rien n'a changé
 # --8<-- [end:reexecution]
 
 # --8<-- [start:nouvelle_soumission]
 result_obj_ref = add_array.remote(read_array.remote(copie_path), obj_ref_right_matrix)
 result = ray.get(result_obj_ref)
-print(f"Nouvelles tâches soumises :\n{result}")
+print(f"Nouvelles tâches soumises :\n{result}")
 assert result[0, 0] == 100 + ray.get(obj_ref_right_matrix)[0, 0]
 assert (result[1:] == attendu[1:]).all()
 # --8<-- [end:nouvelle_soumission]

@@ -2,6 +2,7 @@
 import logging
 import os
 import time
+import tracemalloc
 
 import matplotlib.pyplot as plt
 import ray
@@ -35,8 +36,8 @@ def generate_fibonacci_distributed(sequence_size):
 
 # --8<-- [start:number_of_tasks]
 number_of_tasks = os.cpu_count()
-print(f"Processeurs vus par os.cpu_count()              : {number_of_tasks}")
-print(f"CPU logiques du cluster Ray (cluster_resources) : {int(ray.cluster_resources()['CPU'])}")
+print(f"Processeurs vus par os.cpu_count()              : {number_of_tasks}")
+print(f"CPU logiques du cluster Ray (cluster_resources) : {int(ray.cluster_resources()['CPU'])}")
 # --8<-- [end:number_of_tasks]
 
 
@@ -50,7 +51,8 @@ def run_local(sequence_size):
 # --8<-- [start:chrono_local]
 debut = time.perf_counter()
 resultats_locaux = run_local(10_000)
-print(f"run_local(10 000)  : {time.perf_counter() - debut:.4f} s")
+duree = f"{time.perf_counter() - debut:.4f}".replace(".", ",")  # virgule décimale
+print(f"run_local(10 000)  : {duree} s")
 # --8<-- [end:chrono_local]
 
 
@@ -68,15 +70,65 @@ def run_remote(sequence_size):
 
 # --8<-- [start:chrono_distant]
 debut = time.perf_counter()
-run_remote(10_000)  # premier appel : démarre les processus worker
-print(f"run_remote(10 000), premier appel : {time.perf_counter() - debut:.4f} s")
+run_remote(10_000)  # premier appel : démarre les processus worker
+duree = f"{time.perf_counter() - debut:.4f}".replace(".", ",")
+print(f"run_remote(10 000), premier appel : {duree} s")
 
 debut = time.perf_counter()
 resultats_distants = run_remote(10_000)
-print(f"run_remote(10 000), appel suivant : {time.perf_counter() - debut:.4f} s")
+duree = f"{time.perf_counter() - debut:.4f}".replace(".", ",")
+print(f"run_remote(10 000), appel suivant : {duree} s")
 
 assert resultats_distants == resultats_locaux
 # --8<-- [end:chrono_distant]
+
+
+# --8<-- [start:fibonacci_last]
+def fibonacci_last(sequence_size: int) -> int:
+    """Même résultat que generate_fibonacci, sans garder la suite : deux termes seulement."""
+    a, b = 0, 1
+    for _ in range(sequence_size - 1):
+        a, b = b, a + b
+    return a
+
+
+assert all(fibonacci_last(n) == generate_fibonacci(n) for n in [1, 2, 3, 10, 1_000, 10_000])
+# --8<-- [end:fibonacci_last]
+
+
+# --8<-- [start:memoire]
+def pic_memoire(fonction, argument):
+    """Mémoire allouée au plus fort de l'appel fonction(argument), en mégaoctets."""
+    tracemalloc.start()
+    fonction(argument)
+    _, pic = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return pic / 1e6
+
+
+for fonction in [generate_fibonacci, fibonacci_last]:
+    pic = f"{pic_memoire(fonction, 50_000):.2f}".replace(".", ",")
+    print(f"{fonction.__name__:>18}(50 000) : {pic} Mo au plus fort")
+# --8<-- [end:memoire]
+
+
+# --8<-- [start:version_legere]
+@ray.remote
+def fibonacci_last_distributed(sequence_size):
+    return fibonacci_last(sequence_size)
+
+
+def run_local_light(sequence_size):
+    return [fibonacci_last(sequence_size) for _ in range(number_of_tasks)]
+
+
+def run_remote_light(sequence_size):
+    refs = [fibonacci_last_distributed.remote(sequence_size) for _ in range(number_of_tasks)]
+    return ray.get(refs, timeout=120)
+
+
+run_remote_light(10)  # démarre les processus worker et exporte la fonction avant de mesurer
+# --8<-- [end:version_legere]
 
 
 # --8<-- [start:mesure_acceleration]
@@ -90,52 +142,59 @@ def meilleur_temps(fonction, argument, repetitions):
     return min(durees)
 
 
-tailles = [1_000, 2_000, 5_000, 10_000, 20_000, 50_000]
-accelerations = []
+tailles = [1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000]
+temps_locaux, accelerations = [], []
 print(f"{'taille':>8} | {'local (s)':>10} | {'Ray (s)':>10} | accélération")
 for taille in tailles:
     repetitions = 5 if taille <= 20_000 else 3
-    temps_local = meilleur_temps(run_local, taille, repetitions)
-    temps_ray = meilleur_temps(run_remote, taille, repetitions)
+    temps_local = meilleur_temps(run_local_light, taille, repetitions)
+    temps_ray = meilleur_temps(run_remote_light, taille, repetitions)
+    temps_locaux.append(temps_local)
     accelerations.append(temps_local / temps_ray)
-    print(f"{taille:>8} | {temps_local:>10.4f} | {temps_ray:>10.4f} | {accelerations[-1]:>11.2f}")
+    ligne = f"{taille:>8} | {temps_local:>10.4f} | {temps_ray:>10.4f} | {accelerations[-1]:>12.2f}"
+    print(ligne.replace(".", ","))  # virgule décimale
 # --8<-- [end:mesure_acceleration]
 
 # --8<-- [start:croisement]
-# Plus petite taille à partir de laquelle Ray est plus rapide pour toutes les tailles suivantes
+# Indice de la plus petite taille à partir de laquelle Ray est plus rapide pour toutes les suivantes
 croisement = None
 for i, taille in enumerate(tailles):
     if all(a > 1 for a in accelerations[i:]):
-        croisement = taille
+        croisement = i
         break
 
 if croisement is not None:
-    print(f"Sur cette machine, Ray est plus rapide à partir d'une suite de {croisement} termes.")
+    # durée d'une tâche à cette taille : le temps local divisé par le nombre de tâches
+    duree_tache = f"{temps_locaux[croisement] / number_of_tasks * 1000:.1f}".replace(".", ",")
+    # espace fine insécable entre les milliers
+    taille_croisement = f"{tailles[croisement]:,}".replace(",", "\u202f")
+    print(f"Sur cette machine, Ray est plus rapide à partir d'une suite de {taille_croisement} termes, "
+          f"soit des tâches d'environ {duree_tache} ms.")
 elif any(a > 1 for a in accelerations):
     print("Sur cette machine, Ray n'a été plus rapide que pour certaines tailles, pas durablement.")
 else:
     print("Sur cette machine, Ray n'a jamais été plus rapide dans cette plage de tailles.")
 acceleration_ideale = min(number_of_tasks, int(ray.cluster_resources()["CPU"]))
-print(f"Meilleure accélération mesurée : {max(accelerations):.2f} "
-      f"(accélération idéale : {acceleration_ideale})")
+meilleure = f"{max(accelerations):.2f}".replace(".", ",")
+print(f"Meilleure accélération mesurée : {meilleure} (accélération idéale : {acceleration_ideale})")
 # --8<-- [end:croisement]
 
 # --8<-- [start:graphique]
 fig, ax = plt.subplots(
-    num="Accélération de run_remote par rapport à run_local en fonction de la taille "
-    "de la suite de Fibonacci, mesurée à la construction de la page",
+    num="Accélération de run_remote_light par rapport à run_local_light en fonction de "
+    "la taille de la suite de Fibonacci, mesurée à la construction de la page",
     figsize=(7, 4),
 )
 ax.plot(tailles, accelerations, marker="o", label="accélération mesurée")
 ax.axhline(1, linestyle="--", color="gray", label="même durée (accélération = 1)")
 ax.axhline(acceleration_ideale, linestyle=":", color="C1", label="accélération idéale")
 ax.set_xscale("log")
-ax.set_xticks(tailles, [str(taille) for taille in tailles])
+ax.set_xticks(tailles, [f"{taille:,}".replace(",", "\u202f") for taille in tailles])
 ax.set_xticks([], minor=True)
 ax.set_ylim(bottom=0)
 ax.set_xlabel("taille de la suite (sequence_size)")
 ax.set_ylabel("temps local / temps Ray")
-ax.set_title(f"Accélération avec {number_of_tasks} tâches")
+ax.set_title(f"Accélération avec {number_of_tasks} tâches fibonacci_last")
 ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, fontsize="small")
 plt.show()
 # --8<-- [end:graphique]

@@ -25,7 +25,7 @@ def add(x, y):
 
 # --8<-- [start:values]
 values = list(range(1, 9))
-print(f"{len(values)} valeurs : {values}, somme attendue : {sum(values)}")
+print(f"{len(values)} valeurs : {values}, somme attendue : {sum(values)}")
 # --8<-- [end:values]
 
 
@@ -40,9 +40,10 @@ def sum_linear(values, add_task):
 
 # --8<-- [start:demo_lineaire]
 debut = time.perf_counter()
-result_ref = sum_linear(values, add)  # revient aussitôt : les tâches sont soumises
+result_ref = sum_linear(values, add)  # revient aussitôt : les tâches sont soumises
 result = ray.get(result_ref)
-print(f"Agrégation linéaire : {result} en {time.perf_counter() - debut:.2f} s")
+duree = f"{time.perf_counter() - debut:.2f}".replace(".", ",")  # virgule décimale
+print(f"Agrégation linéaire : {result} en {duree} s")
 assert result == 36
 # --8<-- [end:demo_lineaire]
 
@@ -58,16 +59,17 @@ def sum_pairwise(values, add_task):
 
 # --8<-- [start:demo_par_paires]
 debut = time.perf_counter()
-result_ref = sum_pairwise(values, add)  # revient aussitôt : les tâches sont soumises
+result_ref = sum_pairwise(values, add)  # revient aussitôt : les tâches sont soumises
 result = ray.get(result_ref)
-print(f"Agrégation par paires : {result} en {time.perf_counter() - debut:.2f} s")
+duree = f"{time.perf_counter() - debut:.2f}".replace(".", ",")
+print(f"Agrégation par paires : {result} en {duree} s")
 assert result == 36
 # --8<-- [end:demo_par_paires]
 
 
 # --8<-- [start:profondeur]
 class DepthOnly:
-    """Se fait passer pour une tâche Ray : .remote(x, y) renvoie la profondeur
+    """Se fait passer pour une tâche Ray : .remote(x, y) renvoie la profondeur
     du résultat (1 + la plus grande profondeur de ses deux entrées)."""
 
     def remote(self, x, y):
@@ -97,17 +99,18 @@ def add_short(x, y):
 
 # --8<-- [start:prechauffage]
 @ray.remote
-def worker_pid():
+def worker_id():
     time.sleep(0.1)
-    return os.getpid()  # le numéro du processus worker qui exécute la tâche
+    # un processus worker est désigné par son nœud et son numéro de processus sur ce nœud
+    return ray.get_runtime_context().get_node_id(), os.getpid()
 
 
-def warm_up(p, total_cpus, timeout=60):
+def warm_up(p, cpu_noeud, timeout=60):
     """Relance p tâches simultanées jusqu'à ce qu'elles tournent dans p processus worker distincts."""
-    tache = worker_pid.options(num_cpus=total_cpus / p)
+    tache = worker_id.options(num_cpus=cpu_noeud / p)
     debut = time.perf_counter()
     while time.perf_counter() - debut < timeout:
-        processus = set(ray.get([tache.remote() for _ in range(p)]))
+        processus = set(ray.get([tache.remote() for _ in range(p)], timeout=timeout))
         if len(processus) == p:
             break
     return len(processus), time.perf_counter() - debut
@@ -116,21 +119,27 @@ def warm_up(p, total_cpus, timeout=60):
 
 # --8<-- [start:mesure_dependances]
 DUREE = 0.1  # durée d'une addition (le time.sleep de add_short)
-total_cpus = ray.cluster_resources()["CPU"]
+# Une tâche doit tenir sur un seul nœud : on part des CPU du plus petit nœud vivant
+cpu_noeud = min(
+    noeud["Resources"]["CPU"]
+    for noeud in ray.nodes()
+    if noeud["Alive"] and noeud["Resources"].get("CPU")
+)
 tailles = [2, 4, 8, 16]
-degres = [8, 2]  # p : nombre maximal de tâches add_short simultanées
+degres = [8, 2]  # p : nombre maximal de tâches add_short simultanées
 
 mesures = {}  # (stratégie, p) -> {n: durée}
 for p in degres:
-    nombre, duree = warm_up(p, total_cpus)
-    print(f"p = {p} : {nombre} processus worker prêts (préchauffage : {duree:.1f} s)")
-    tache = add_short.options(num_cpus=total_cpus / p)
+    nombre, duree = warm_up(p, cpu_noeud)
+    duree = f"{duree:.1f}".replace(".", ",")
+    print(f"p = {p} : {nombre} processus worker prêts (préchauffage : {duree} s)")
+    tache = add_short.options(num_cpus=cpu_noeud / p)  # au plus p tâches à la fois par nœud
     for nom, strategie in [("par paires", sum_pairwise), ("linéaire", sum_linear)]:
         mesures[(nom, p)] = {}
         for n in sorted(tailles, reverse=True):  # du plus grand au plus petit
             valeurs = list(range(1, n + 1))
             debut = time.perf_counter()
-            resultat = ray.get(strategie(valeurs, tache))
+            resultat = ray.get(strategie(valeurs, tache), timeout=60)
             mesures[(nom, p)][n] = time.perf_counter() - debut
             assert resultat == n * (n + 1) // 2
 # --8<-- [end:mesure_dependances]
@@ -141,17 +150,18 @@ print(f"{'n':>3} | {'(n-1)·s':>7} | {'⌈log2 n⌉·s':>10} | " + " | ".join(co
 for n in tailles:
     ligne = f"{n:>3} | {(n - 1) * DUREE:>7.1f} | {math.ceil(math.log2(n)) * DUREE:>10.1f} | "
     ligne += " | ".join(f"{mesures[cle][n]:>{len(c)}.2f}" for cle, c in zip(mesures, colonnes))
-    print(ligne)
+    print(ligne.replace(".", ","))  # virgule décimale
 
-# Intervalle de Brent pour la plus grande taille : max(W/p, D)·s <= T <= (W/p + D)·s
+# Intervalle de Brent pour la plus grande taille : max(W/p, D)·s <= T <= (W/p + D)·s
 n = max(tailles)
 travail = n - 1
-print(f"\nÀ n = {n}, durée mesurée et intervalle de Brent :")
+print(f"\nÀ n = {n}, durée mesurée et intervalle de Brent :")
 for (nom, p), durees in mesures.items():
     profondeur = n - 1 if nom == "linéaire" else math.ceil(math.log2(n))
     bas = max(travail / p, profondeur) * DUREE
     haut = (travail / p + profondeur) * DUREE
-    print(f"  {nom:>10}, p = {p:>2} : {durees[n]:.2f} s, intervalle [{bas:.2f} s ; {haut:.2f} s]")
+    ligne = f"  {nom:>10}, p = {p:>2} : {durees[n]:.2f} s, intervalle [{bas:.2f} s ; {haut:.2f} s]"
+    print(ligne.replace(".", ","))
 # --8<-- [end:tableau_dependances]
 
 # --8<-- [start:graphique]
@@ -162,9 +172,9 @@ fig, ax = plt.subplots(
     figsize=(7, 4),
 )
 ax.plot(tailles, [(n - 1) * DUREE for n in tailles], linestyle="--", color="gray",
-        label="idéal linéaire : (n − 1) · s")
+        label="idéal linéaire : (n − 1) · s")
 ax.plot(tailles, [math.ceil(math.log2(n)) * DUREE for n in tailles], linestyle=":",
-        color="gray", label="idéal par paires : ⌈log₂ n⌉ · s")
+        color="gray", label="idéal par paires : ⌈log₂ n⌉ · s")
 for (nom, p), durees in mesures.items():
     ax.plot(tailles, [durees[n] for n in tailles], marker="o", label=f"{nom}, p = {p} (mesuré)")
 ax.set_xscale("log", base=2)

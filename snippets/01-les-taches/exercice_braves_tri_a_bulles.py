@@ -17,7 +17,7 @@ ray.init(
 
 # --8<-- [start:bubble_sort]
 def bubble_sort(values):
-    """Tri à bulles : renvoie une nouvelle liste triée, en n²/2 comparaisons au pire."""
+    """Tri à bulles : renvoie une nouvelle liste triée, en n²/2 comparaisons au pire."""
     result = list(values)
     n = len(result)
     for i in range(n - 1):
@@ -26,15 +26,15 @@ def bubble_sort(values):
             if result[j] > result[j + 1]:
                 result[j], result[j + 1] = result[j + 1], result[j]
                 swapped = True
-        if not swapped:  # aucun échange : la liste est déjà triée
+        if not swapped:  # aucun échange : la liste est déjà triée
             break
     return result
 
 
 generateur = random.Random(2024)
 exemple = [generateur.randint(0, 99) for _ in range(20)]
-print(f"Avant : {exemple}")
-print(f"Après : {bubble_sort(exemple)}")
+print(f"Avant : {exemple}")
+print(f"Après : {bubble_sort(exemple)}")
 assert bubble_sort(exemple) == sorted(exemple)
 # --8<-- [end:bubble_sort]
 
@@ -52,7 +52,7 @@ def split(values, k):
 
 
 def bubble_sort_chunked_local(values, k):
-    """Même algorithme que la version Ray, sans Ray : les k morceaux sont triés l'un après l'autre."""
+    """Même algorithme que la version Ray, sans Ray : les k morceaux sont triés l'un après l'autre."""
     sorted_chunks = [bubble_sort(chunk) for chunk in split(values, k)]
     return list(heapq.merge(*sorted_chunks))
 # --8<-- [end:decoupage]
@@ -72,7 +72,7 @@ def bubble_sort_distributed(values, k):
 
 
 k = int(ray.cluster_resources()["CPU"])  # un morceau par CPU du cluster
-print(f"Nombre de morceaux k : {k}")
+print(f"Nombre de morceaux k : {k}")
 
 donnees = [generateur.random() for _ in range(1_000)]
 assert bubble_sort(donnees) == sorted(donnees)
@@ -104,10 +104,11 @@ for n in tailles:
         meilleur_temps(bubble_sort_chunked_local, valeurs, k, repetitions=repetitions)
     )
     temps["Ray"].append(meilleur_temps(bubble_sort_distributed, valeurs, k, repetitions=repetitions))
-    print(
+    ligne = (
         f"{n:>5} | {temps['local'][-1]:>9.4f} | {temps['local découpé'][-1]:>17.4f} "
         f"| {temps['Ray'][-1]:>7.4f}"
     )
+    print(ligne.replace(".", ","))  # virgule décimale
 # --8<-- [end:mesure]
 
 # --8<-- [start:graphique]
@@ -133,7 +134,7 @@ plt.show()
 
 # --8<-- [start:conclusion]
 def premiere_taille_gagnante(rapides, lents):
-    """Plus petite taille à partir de laquelle « rapides » bat « lents » pour toutes les tailles suivantes."""
+    """Plus petite taille à partir de laquelle « rapides » bat « lents » pour toutes les tailles suivantes."""
     for i, n in enumerate(tailles):
         if all(r < l for r, l in zip(rapides[i:], lents[i:])):
             return n
@@ -144,19 +145,24 @@ for reference in ["local", "local découpé"]:
     n_min = premiere_taille_gagnante(temps["Ray"], temps[reference])
     gain = temps[reference][-1] / temps["Ray"][-1]
     if n_min is None:
-        print(f"Ray ne bat pas la version « {reference} » dans cette plage de tailles "
-              f"(rapport à n = {tailles[-1]} : {gain:.2f}).")
+        rapport = f"{gain:.2f}".replace(".", ",")  # virgule décimale
+        print(f"Ray ne bat pas la version « {reference} » dans cette plage de tailles "
+              f"(rapport à n = {tailles[-1]} : {rapport}).")
     else:
-        print(f"Ray bat la version « {reference} » à partir de n = {n_min} "
-              f"(à n = {tailles[-1]}, {gain:.1f} fois plus rapide).")
+        rapport = f"{gain:.1f}".replace(".", ",")
+        print(f"Ray bat la version « {reference} » à partir de n = {n_min} "
+              f"(à n = {tailles[-1]}, {rapport} fois plus rapide).")
 
 part_decoupage = temps["local"][-1] / temps["local découpé"][-1]
 part_parallelisme = temps["local découpé"][-1] / temps["Ray"][-1]
-print(f"À n = {tailles[-1]}, le découpage seul divise la durée par {part_decoupage:.1f} ; ", end="")
+decoupage = f"{part_decoupage:.1f}".replace(".", ",")
+print(f"À n = {tailles[-1]}, le découpage seul divise la durée par {decoupage} ; ", end="")
 if part_parallelisme > 1:
-    print(f"le parallélisme la divise encore par {part_parallelisme:.1f}.")
+    parallelisme = f"{part_parallelisme:.1f}".replace(".", ",")
+    print(f"le parallélisme la divise encore par {parallelisme}.")
 else:
-    print(f"le parallélisme n'apporte rien de plus ici (rapport {part_parallelisme:.2f}).")
+    parallelisme = f"{part_parallelisme:.2f}".replace(".", ",")
+    print(f"le parallélisme n'apporte rien de plus ici (rapport {parallelisme}).")
 # --8<-- [end:conclusion]
 
 # --8<-- [start:fin]
