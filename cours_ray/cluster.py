@@ -70,10 +70,15 @@ class LocalRay:
     def running(self) -> bool:
         return self._keeper is not None and self._keeper.poll() is None
 
+    def auth_env(self) -> dict[str, str]:
+        """What a process needs to talk to this cluster, known before it starts. Ray reads these variables
+        when it is imported, so a process that imports ray early must set them first."""
+        return {**PRIVATE_ENV, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": self._token}
+
     def client_env(self) -> dict[str, str]:
         """Environment variables that make a plain `ray.init()` connect to this cluster."""
         assert self.address, "LocalRay.start() n'a pas été appelé"
-        return {**PRIVATE_ENV, "RAY_ADDRESS": self.address, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": self._token}
+        return {**self.auth_env(), "RAY_ADDRESS": self.address}
 
     def start(self) -> dict[str, str]:
         if self.running:

@@ -102,6 +102,12 @@ class SnippetExpander:
         relative = self.relative(path)
         file_lines = path.read_text(encoding="utf-8").split("\n")
         origins, cursor = [], 0
+        if section:  # a line of the section may also appear earlier in the file: start at the section's marker
+            cursor = next(
+                (i + 1 for i, text in enumerate(file_lines)
+                 if (m := self._pre.match_section(text)) and m.group("type") == "start" and m.group("name") == section),
+                0,
+            )
         for expanded in lines:
             while cursor < len(file_lines) and file_lines[cursor] != expanded:
                 cursor += 1

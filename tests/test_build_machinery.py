@@ -1,0 +1,202 @@
+"""The build fails loudly, precisely and safely; its cache and its own Ray behave as the README says.
+
+Each test builds a tiny scratch project (the course's mkdocs.yml, a page or two, their snippets) in a temporary
+folder, against the session's Ray (RAY_ADDRESS), except the test of the build's own Ray.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import uuid
+
+import pytest
+from bs4 import BeautifulSoup
+
+import course
+
+RAY_CLIENT_VARIABLES = ("RAY_ADDRESS", "RAY_AUTH_MODE", "RAY_AUTH_TOKEN")
+
+
+def page_including(*targets: str, title: str = "Page") -> str:
+    text = f"# {title}\n\nDu texte.\n"
+    for target in targets:
+        text += f'\n```python exec="on"\n--8<-- "{target}"\n```\n'
+    return text
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(number for number, line in enumerate(text.split("\n"), start=1) if needle in line)
+
+
+def section(name: str, code: str) -> str:
+    return f"# --8<-- [start:{name}]\n{code}\n# --8<-- [end:{name}]\n"
+
+
+def snapshot(folder) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+# --- failures name the page, the file and the line ----------------------------------------------------
+
+
+def test_raising_snippet_fails_build_naming_page_file_and_line(scratch_project):
+    snippet = section("ok", "valeur = 1\nprint(valeur)") + section("boum", "valeur += 1\nraise ValueError('boum')")
+    scratch_project.write("snippets/page/code.py", snippet)
+    page = scratch_project.write("docs/page.md", page_including("snippets/page/code.py:ok", "snippets/page/code.py:boum")).read_text()
+    build = scratch_project.build()
+    assert build.returncode != 0
+    expected = (
+        f"cours-ray : docs/page.md, bloc 2 (ligne {line_of(page, ':boum') - 1} de la page), "
+        f"snippets/page/code.py, ligne {line_of(snippet, 'raise')} : exception levée."
+    )
+    assert expected in build.log, build.log[-3000:]
+    assert f'File "snippets/page/code.py", line {line_of(snippet, "raise")}' in build.log
+    assert "ValueError: boum" in build.log
+
+
+def test_error_on_a_line_repeated_earlier_in_the_file_names_the_right_line(scratch_project):
+    snippet = section("un", "d = 1\nz = 1 / d") + section("deux", "d = 0") + section("trois", "z = 1 / d")
+    scratch_project.write("snippets/page/code.py", snippet)
+    scratch_project.write("docs/page.md", page_including(*(f"snippets/page/code.py:{s}" for s in ("un", "deux", "trois"))))
+    build = scratch_project.build()
+    assert build.returncode != 0 and "ZeroDivisionError" in build.log
+    assert "bloc 3" in build.log and f"snippets/page/code.py, ligne {len(snippet.split(chr(10))) - 2} :" in build.log, build.errors
+
+
+def test_hanging_block_is_stopped_at_timeout_naming_its_line(scratch_project):
+    snippet = section("attente", "import time\n\ntime.sleep(600)")
+    scratch_project.write("snippets/page/code.py", snippet)
+    page = scratch_project.write("docs/page.md", page_including("snippets/page/code.py:attente")).read_text()
+    build = scratch_project.build(timeout=60, COURS_RAY_TIMEOUT="3")
+    assert build.returncode != 0
+    where = f"docs/page.md, bloc 1 (ligne {line_of(page, ':attente') - 1} de la page), snippets/page/code.py, ligne {line_of(snippet, 'sleep')}"
+    assert re.search(re.escape(where) + r" : le bloc ne s'est pas terminé en \d+ s \(délai COURS_RAY_TIMEOUT=3 s\)", build.log), build.log[-3000:]
+    assert build.seconds < 30
+
+
+def test_missing_snippet_file_fails_build_naming_it(scratch_project):
+    scratch_project.write("docs/page.md", page_including("snippets/page/absent.py:bloc"))
+    build = scratch_project.build()
+    assert build.returncode != 0
+    assert "cours-ray : docs/page.md : extrait introuvable : « snippets/page/absent.py:bloc »" in build.log, build.log[-3000:]
+
+
+def test_missing_section_fails_build_naming_it(scratch_project):
+    scratch_project.write("snippets/page/code.py", section("bloc", "x = 1"))
+    scratch_project.write("docs/page.md", page_including("snippets/page/code.py:absente"))
+    build = scratch_project.build()
+    assert build.returncode != 0
+    assert "section « absente » introuvable dans snippets/page/code.py" in build.log, build.log[-3000:]
+    assert "cours-ray : docs/page.md" in build.log
+
+
+def test_print_in_remote_function_fails_build(scratch_project):
+    snippet = section("bavarde", 'import ray\n\n\n@ray.remote\ndef bavarde():\n    print("coucou")\n    return 1')
+    scratch_project.write("snippets/page/code.py", snippet)
+    scratch_project.write("docs/page.md", page_including("snippets/page/code.py:bavarde"))
+    build = scratch_project.build()
+    assert build.returncode != 0
+    assert (
+        f"cours-ray : docs/page.md, bloc 1, snippets/page/code.py, ligne {line_of(snippet, 'print(')} : print() dans une tâche"
+        in build.log
+    ), build.log[-3000:]
+
+
+# --- a built two-page project: escaping, swap on success only, cache ---------------------------------
+
+
+SCRIPT = "<script>alert('cours-ray')</script>"
+
+
+@pytest.fixture(scope="module")
+def built_project(ray_cluster, tmp_path_factory):
+    project = course.ScratchProject(tmp_path_factory.mktemp("built-project"))
+    project.write("course-data/un/donnee.txt", "21\n")
+    project.write("snippets/un/code.py", section("un", "from pathlib import Path\n\nprint(2 * int((Path('course-data/un/donnee.txt')).read_text()))"))
+    project.write("snippets/deux/code.py", section("deux", f'print("{SCRIPT}")'))
+    project.write("docs/un.md", page_including("snippets/un/code.py:un", title="Un"))
+    project.write("docs/deux.md", page_including("snippets/deux/code.py:deux", title="Deux"))
+    build = project.build()
+    assert build.returncode == 0, build.log[-3000:]
+    assert sorted(build.executed_pages) == ["docs/deux.md", "docs/un.md"]
+    return project
+
+
+@pytest.fixture
+def project(built_project, tmp_path):
+    """A private copy of the built project (its site and its cache included)."""
+    shutil.copytree(built_project.root, tmp_path / "copie")
+    return course.ScratchProject(tmp_path / "copie", existing=True)
+
+
+def test_printed_script_tag_is_escaped_in_html(built_project):
+    soup = BeautifulSoup(built_project.html("deux"), "html.parser")
+    assert SCRIPT in soup.get_text(), "la sortie du bloc n'est pas affichée telle quelle"
+    assert not [tag for tag in soup.find_all("script") if "cours-ray" in tag.get_text()], "la sortie est devenue un vrai <script>"
+
+
+def test_failed_build_leaves_previous_site_untouched(project):
+    before = snapshot(project.root / "site")
+    project.write("snippets/deux/code.py", section("deux", "raise RuntimeError('cassé')"))
+    build = project.build()
+    assert build.returncode != 0 and "cours-ray : docs/deux.md" in build.log
+    assert snapshot(project.root / "site") == before
+    assert not [p.name for p in project.root.iterdir() if p.name.startswith(".site.")], "dossier de construction temporaire oublié"
+
+
+def test_second_build_executes_nothing(project):
+    build = project.build()
+    assert build.returncode == 0, build.log[-3000:]
+    assert build.executed_pages == []
+    assert build.summary["pages"] == 0 and build.summary["cached"] == 2
+    assert "42" in BeautifulSoup(project.html("un"), "html.parser").get_text(), "la sortie servie par le cache manque"
+
+
+def test_changed_snippet_reexecutes_only_its_page(project):
+    project.write("snippets/deux/code.py", section("deux", 'print("modifié")'))
+    build = project.build()
+    assert build.returncode == 0, build.log[-3000:]
+    assert build.executed_pages == ["docs/deux.md"]
+    assert "modifié" in project.html("deux")
+
+
+def test_changed_data_reexecutes_its_page(project):
+    project.write("course-data/un/donnee.txt", "50\n")
+    build = project.build()
+    assert build.returncode == 0, build.log[-3000:]
+    assert build.executed_pages == ["docs/un.md"]
+    assert "100" in BeautifulSoup(project.html("un"), "html.parser").get_text()
+
+
+def test_cache_false_reexecutes_every_page(project):
+    build = project.build(COURS_RAY_CACHE="false")
+    assert build.returncode == 0, build.log[-3000:]
+    assert sorted(build.executed_pages) == ["docs/deux.md", "docs/un.md"]
+
+
+# --- without RAY_ADDRESS, the build starts its own Ray and stops it --------------------------------------
+
+
+def test_build_starts_and_stops_its_own_ray_leaving_no_process(scratch_project):
+    code = (
+        "import ray\n\nray.init()\n\n\n@ray.remote\ndef double(x):\n    return 2 * x\n\n\n"
+        "print(ray.get(double.remote(21), timeout=60))\nray.shutdown()"
+    )
+    scratch_project.write("snippets/page/code.py", section("ray", code))
+    scratch_project.write("docs/page.md", page_including("snippets/page/code.py:ray"))
+    marker = f"COURS_RAY_TEST_BUILD={uuid.uuid4().hex}"
+    env = {key: value for key, value in course.build_env().items() if key not in RAY_CLIENT_VARIABLES}
+    env[marker.split("=")[0]] = marker.split("=")[1]
+
+    first = course.mkdocs_build(scratch_project.root, scratch_project.root / "site", env, timeout=240)
+    assert first.returncode == 0, first.log[-3000:]
+    assert first.summary["ray_starts"] == 1 and "Ray local démarré sur 127.0.0.1:" in first.log
+    assert "42" in scratch_project.html("page")
+    assert course.wait_for_no_process(marker) == [], "processus de Ray laissés par la construction"
+
+    second = course.mkdocs_build(scratch_project.root, scratch_project.root / "site", env, timeout=240)
+    assert second.returncode == 0, second.log[-3000:]
+    assert second.summary == {"pages": 0, "blocks": 0, "cached": 1, "ray_starts": 0}
+    assert course.wait_for_no_process(marker) == []
