@@ -1,0 +1,41 @@
+"""The course built against a real two-node Ray cluster (Ray's own Cluster utility, on 127.0.0.1 only).
+
+Marked `multinode` and left out of the default run for time (about a minute): `.ci/run` runs it with
+`pytest -m multinode`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from cours_ray.cluster import ray_pids_under
+from course import ROOT, cache_outputs
+
+CHAPTER = "docs/01-les-taches.md"
+
+
+@pytest.mark.multinode
+def test_chapter_1_built_on_two_nodes_runs_its_tasks_on_both(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_")}
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "two_node_build.py"), str(tmp_path)],
+        env=env, capture_output=True, text=True, timeout=900, check=False,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    report = json.loads(run.stdout.strip().splitlines()[-1])
+    assert report["returncode"] == 0, report["log"]
+    assert len(report["nodes"]) == 2
+
+    printed = "".join(output["stdout"] for output in cache_outputs(tmp_path / "cache", CHAPTER))
+    assert "sur un cluster de 2 nœuds" in printed  # the page says which cluster built it
+    assert "Tâches exécutées sur 2 nœuds" in printed  # SPREAD put tasks on both nodes
+    leftovers = ray_pids_under(Path(report["ray_dir"]))
+    shutil.rmtree(report["ray_dir"], ignore_errors=True)
+    assert leftovers == [], "des processus du cluster à deux nœuds tournent encore"
