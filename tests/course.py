@@ -235,6 +235,7 @@ class ScratchProject:
         config = "\n".join(line for line in _without_nav(config.split("\n")))
         (root / "mkdocs.yml").write_text(config, encoding="utf-8")
         shutil.copytree(DOCS / "assets", root / "docs" / "assets")
+        shutil.copytree(ROOT / "overrides", root / "overrides")
         for folder in ("snippets", "course-data"):  # the repository's layout (mkdocs.yml watches them)
             (root / folder).mkdir()
         self.write("docs/index.md", "# Accueil\n")

@@ -580,27 +580,6 @@ def test_num_cpus_limits_how_many_tasks_run_at_once(timing):
     assert elapsed < 2 * p * s / cpus  # yet more than `cpus` at once: faster than with one CPU each
 
 
-@pytest.mark.slow
-@pytest.mark.timeout(120)
-def test_surplus_idle_workers_are_stopped_after_about_a_second(timing):
-    stated(r"arrête au bout d'environ une seconde les workers inactifs en surnombre")
-    marker = f"COURS_RAY_TESTS_SESSION={os.environ['COURS_RAY_TESTS_SESSION']}"
-
-    def workers() -> int:  # worker processes of the session's Ray (their command line is « ray::... »)
-        return sum(1 for _, command in course.processes_with_env(marker) if command.startswith("ray::"))
-
-    cpus = int(timing["cpu_noeud"])
-    assert timing["warm_up"](8, cpus)[0] == 8
-    start = time.perf_counter()
-    assert workers() >= 8
-    time.sleep(0.5)
-    assert workers() > cpus, "les workers en surnombre sont arrêtés avant même une demi-seconde"
-    while workers() > cpus and time.perf_counter() - start < 10:
-        time.sleep(0.1)
-    assert workers() <= cpus, "les workers inactifs en surnombre tournent encore après 10 s"
-    assert time.perf_counter() - start < 5
-
-
 @pytest.fixture(scope="module")
 def fibonacci_runs(ray_driver):
     namespace = course.exec_sections(FIBONACCI, "preambule", "generate_fibonacci", "generate_fibonacci_distributed", "number_of_tasks", "run_local", "run_remote")
