@@ -8,6 +8,7 @@ page (so a hang can be stopped and Ray state never leaks between pages), before 
 from __future__ import annotations
 
 import atexit
+import hashlib
 import html
 import logging
 import os
@@ -89,6 +90,10 @@ def _as_text_block(text: str) -> str:
 
 def _figure_html(figure: dict) -> str:
     svg = figure["svg"][figure["svg"].index("<svg") :]
+    # Matplotlib names its groups figure_1, axes_1…: prefix every id so that several plots can share a page.
+    prefix = f"fig-{hashlib.sha256(svg.encode()).hexdigest()[:8]}-"
+    svg = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}\1"', svg)
+    svg = re.sub(r'(url\(#|href="#)([^")]+)', rf"\1{prefix}\2", svg)
     alt = html.escape(figure["alt"], quote=True)
     svg = svg.replace("<svg", f'<svg role="img" aria-label="{alt}"', 1)
     svg = re.sub(r"(<svg[^>]*>)", rf"\1<title>{alt}</title>", svg, count=1)
