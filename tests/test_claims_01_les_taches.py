@@ -127,7 +127,7 @@ def test_page_sleep_durations_match_the_code():
 
 @pytest.mark.timeout(120)
 def test_matrix_sum_equals_numpy_sum_of_data_files(ray_driver):
-    namespace = course.exec_sections(MATRICES, "preambule", "read_array", "add_array", "chemins")
+    namespace = course.exec_sections(MATRICES, "preambule", "donnees", "read_array", "add_array", "chemins")
     left, right = namespace["left_matrix_path"], namespace["right_matrix_path"]
     assert left.parent == course.ROOT / "course-data" / "01-les-taches"
     total = ray_driver.get(namespace["add_array"].remote(namespace["read_array"].remote(left), namespace["read_array"].remote(right)), timeout=60)
@@ -380,7 +380,8 @@ class Counted:
 
 @pytest.fixture(scope="module")
 def sorts():
-    return course.exec_sections(TRI, "bubble_sort", "decoupage", namespace=course.preamble_imports(TRI))
+    namespace = course.exec_assignments(TRI, "preambule", "generateur", namespace=course.preamble_imports(TRI))
+    return course.exec_sections(TRI, "bubble_sort", "decoupage", namespace=namespace)
 
 
 def random_lists(count: int, seed: int = 1):
@@ -432,9 +433,23 @@ def test_chunking_divides_comparisons_by_k(sorts, n, k):
     assert Counted.count == k * chunk * (chunk - 1) / 2 <= n * n / (2 * k)
 
 
+def exec_definitions_of_mesure(namespace: dict, *names: str) -> dict:
+    """Runs only the statements of the sort's `mesure` section that define `names` (not the measurement)."""
+    code, _ = course.section_code(TRI, "mesure")
+    wanted = [
+        node for node in ast.parse(code).body
+        if (isinstance(node, ast.FunctionDef) and node.name in names)
+        or (isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id in names for t in node.targets))
+    ]
+    assert len(wanted) == len(names), f"mesure ne définit plus {names}"
+    exec(compile(ast.Module(wanted, []), str(course.ROOT / TRI), "exec"), namespace)
+    return namespace
+
+
 @pytest.mark.timeout(120)
 def test_distributed_sort_sorts_random_lists(ray_driver):
     namespace = course.exec_sections(TRI, "preambule", "bubble_sort", "decoupage", "version_ray")
+    exec_definitions_of_mesure(namespace, "k")
     assert namespace["k"] == int(ray_driver.cluster_resources()["CPU"])  # « un morceau par CPU du cluster »
     rng = random.Random(4)
     for values in random_lists(8, seed=5):
@@ -635,9 +650,10 @@ def test_one_task_per_batch_beats_one_task_per_element(ray_driver):
 
 @pytest.fixture(scope="module")
 def sort_runs(ray_driver):
-    namespace = course.exec_sections(TRI, "preambule", "bubble_sort", "decoupage", "version_ray")  # also warms k workers
-    code, _ = course.section_code(TRI, "mesure")
-    exec(compile(ast.Module([ast.parse(code).body[0]], []), str(course.ROOT / TRI), "exec"), namespace)  # meilleur_temps only
+    namespace = course.exec_sections(TRI, "preambule", "bubble_sort", "decoupage", "version_ray")
+    exec_definitions_of_mesure(namespace, "k", "meilleur_temps")
+    values = [random.Random(8).random() for _ in range(1_000)]
+    assert namespace["bubble_sort_distributed"](values, namespace["k"]) == sorted(values)  # warms k workers
     return namespace
 
 

@@ -14,9 +14,22 @@ ray.init(
     log_to_driver=False,
 )
 
-# Les données du cours, retrouvées à partir de l'emplacement de ce fichier
-DONNEES = Path(__file__).resolve().parents[2] / "course-data" / "01-les-taches"
 # --8<-- [end:preambule]
+
+# --8<-- [start:donnees]
+# Le dossier course-data : à la racine du dépôt pour ce script,
+# à côté du cahier dans Jupyter (où __file__ n'existe pas)
+if "__file__" in globals():
+    RACINE = Path(__file__).resolve().parents[2]
+else:
+    RACINE = Path.cwd()
+DONNEES = RACINE / "course-data" / "01-les-taches"
+if not DONNEES.is_dir():
+    raise FileNotFoundError(
+        f"Dossier de données introuvable : {DONNEES}. "
+        "Décompressez course-data.zip dans le dossier du cahier."
+    )
+# --8<-- [end:donnees]
 
 
 # --8<-- [start:read_array]
@@ -26,11 +39,38 @@ def read_array(path: Path) -> np.ndarray:
 # --8<-- [end:read_array]
 
 
+# --8<-- [start:verification_read_array]
+try:
+    lue = ray.get(read_array.remote(DONNEES / "matrice_1.txt"), timeout=60)
+except NameError:
+    raise AssertionError("read_array n'existe pas encore : définissez-la dans la cellule « À COMPLÉTER ».") from None
+except AttributeError:
+    raise AssertionError("read_array doit être une tâche Ray : décorez-la par @ray.remote.") from None
+assert isinstance(lue, np.ndarray), f"read_array doit renvoyer un tableau NumPy, pas un objet {type(lue).__name__}"
+assert lue.dtype.kind == "i", f"read_array doit lire des entiers (dtype=int), pas des {lue.dtype}"
+assert (lue == loadtxt(DONNEES / "matrice_1.txt", dtype=int)).all(), "read_array ne renvoie pas le contenu du fichier"
+print(f"✅ read_array lit bien la matrice ({lue.shape[0]} × {lue.shape[1]} entiers).")
+# --8<-- [end:verification_read_array]
+
+
 # --8<-- [start:add_array]
 @ray.remote
 def add_array(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     return np.add(left, right)
 # --8<-- [end:add_array]
+
+
+# --8<-- [start:verification_add_array]
+try:
+    somme = ray.get(add_array.remote(np.array([[1, 2]]), np.array([[10, 20]])), timeout=60)
+except NameError:
+    raise AssertionError("add_array n'existe pas encore : définissez-la dans la cellule « À COMPLÉTER ».") from None
+except AttributeError:
+    raise AssertionError("add_array doit être une tâche Ray : décorez-la par @ray.remote.") from None
+assert isinstance(somme, np.ndarray), f"add_array doit renvoyer un tableau NumPy, pas un objet {type(somme).__name__}"
+assert (somme == [[11, 22]]).all(), f"add_array([[1, 2]], [[10, 20]]) devrait valoir [[11, 22]], pas {somme.tolist()}"
+print("✅ add_array additionne bien deux tableaux.")
+# --8<-- [end:verification_add_array]
 
 
 # --8<-- [start:chemins]
@@ -54,12 +94,29 @@ print(f"Matrice de droite : {obj_ref_right_matrix}")
 result_obj_ref = add_array.remote(obj_ref_left_matrix, obj_ref_right_matrix)
 # --8<-- [end:appel_add_array]
 
+# --8<-- [start:verification_appel_add_array]
+attendu = loadtxt(left_matrix_path, dtype=int) + loadtxt(right_matrix_path, dtype=int)
+assert "result_obj_ref" in globals(), "result_obj_ref n'existe pas encore : soumettez la tâche add_array."
+assert isinstance(result_obj_ref, ray.ObjectRef), (
+    "result_obj_ref doit être l'ObjectRef que renvoie add_array.remote(...), "
+    f"pas un objet {type(result_obj_ref).__name__}"
+)
+assert (ray.get(result_obj_ref, timeout=60) == attendu).all(), "result_obj_ref ne désigne pas la somme des deux matrices"
+print("✅ result_obj_ref désigne bien la somme des deux matrices.")
+# --8<-- [end:verification_appel_add_array]
+
 # --8<-- [start:resultat]
 result = ray.get(result_obj_ref)
 print(f"Somme des deux matrices :\n{result}")
-attendu = loadtxt(left_matrix_path, dtype=int) + loadtxt(right_matrix_path, dtype=int)
-assert (result == attendu).all()
 # --8<-- [end:resultat]
+
+# --8<-- [start:verification_resultat]
+assert isinstance(result, np.ndarray), (
+    f"result doit contenir la valeur que renvoie ray.get, un tableau NumPy, pas un objet {type(result).__name__}"
+)
+assert (result == attendu).all(), "result ne contient pas la somme des deux matrices"
+print("✅ result contient bien la somme des deux matrices.")
+# --8<-- [end:verification_resultat]
 
 # --8<-- [start:copie_temporaire]
 # Une copie de la matrice de gauche, dans un dossier temporaire :
@@ -93,9 +150,9 @@ result = ray.get(result_obj_ref)
 print(f"Nouvelles tâches soumises :\n{result}")
 assert result[0, 0] == 100 + ray.get(obj_ref_right_matrix)[0, 0]
 assert (result[1:] == attendu[1:]).all()
+shutil.rmtree(dossier)  # la copie temporaire n'a plus d'usage
 # --8<-- [end:nouvelle_soumission]
 
 # --8<-- [start:fin]
-shutil.rmtree(dossier)
 ray.shutdown()
 # --8<-- [end:fin]

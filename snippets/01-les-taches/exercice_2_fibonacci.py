@@ -48,6 +48,18 @@ def run_local(sequence_size):
 # --8<-- [end:run_local]
 
 
+# --8<-- [start:verification_run_local]
+resultats = run_local(10)
+assert resultats is not None, "run_local ne renvoie rien : complétez-la pour qu'elle renvoie la liste des résultats."
+assert isinstance(resultats, list), f"run_local doit renvoyer une liste, pas un objet {type(resultats).__name__}"
+assert len(resultats) == number_of_tasks, (
+    f"run_local doit appeler generate_fibonacci number_of_tasks = {number_of_tasks} fois, pas {len(resultats)}"
+)
+assert resultats == [generate_fibonacci(10)] * number_of_tasks, "run_local doit renvoyer generate_fibonacci(sequence_size)"
+print(f"✅ run_local renvoie bien {number_of_tasks} résultats.")
+# --8<-- [end:verification_run_local]
+
+
 # --8<-- [start:chrono_local]
 debut = time.perf_counter()
 resultats_locaux = run_local(10_000)
@@ -66,6 +78,25 @@ def run_remote(sequence_size):
     )
     return results
 # --8<-- [end:run_remote]
+
+
+# --8<-- [start:verification_run_remote]
+import inspect
+
+assert ".remote(" in inspect.getsource(run_remote), (
+    "run_remote doit soumettre des tâches : generate_fibonacci_distributed.remote(sequence_size)"
+)
+resultats = run_remote(10)
+assert resultats is not None, "run_remote ne renvoie rien : complétez-la pour qu'elle renvoie la liste des résultats."
+assert isinstance(resultats, list), f"run_remote doit renvoyer une liste, pas un objet {type(resultats).__name__}"
+assert not any(isinstance(r, ray.ObjectRef) for r in resultats), (
+    "run_remote renvoie des ObjectRef : appelez ray.get pour obtenir les valeurs."
+)
+assert resultats == [generate_fibonacci(10)] * number_of_tasks, (
+    f"run_remote doit renvoyer {number_of_tasks} résultats de generate_fibonacci(sequence_size)"
+)
+print(f"✅ run_remote renvoie bien {number_of_tasks} résultats, calculés par des tâches.")
+# --8<-- [end:verification_run_remote]
 
 
 # --8<-- [start:chrono_distant]

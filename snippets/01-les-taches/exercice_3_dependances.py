@@ -38,6 +38,39 @@ def sum_linear(values, add_task):
 # --8<-- [end:sum_linear]
 
 
+# --8<-- [start:verification_sum_linear]
+class AdditionSimulee:
+    """Se fait passer pour une tâche Ray, sans Ray : .remote(x, y) renvoie, pour deux
+    couples (valeur, profondeur), la somme et la profondeur de son résultat."""
+
+    def __init__(self):
+        self.appels = 0
+
+    def remote(self, x, y):
+        self.appels += 1
+        assert self.appels < 10_000, "la boucle ne s'arrête pas : chaque tour doit raccourcir la liste"
+        return (x[0] + y[0], 1 + max(x[1], y[1]))
+
+
+def verifier_agregation(strategie, profondeur_attendue):
+    for n in [1, 2, 5, 8]:
+        addition = AdditionSimulee()
+        try:
+            somme, profondeur = strategie([(v, 0) for v in range(1, n + 1)], addition)
+        except NotImplementedError:
+            raise AssertionError(f"{strategie.__name__} n'est pas encore complétée : écrivez le corps de la boucle.") from None
+        assert somme == n * (n + 1) // 2, f"{strategie.__name__} sur les valeurs 1 à {n} : {somme} au lieu de {n * (n + 1) // 2}"
+        assert addition.appels == n - 1, f"{n} valeurs demandent {n - 1} additions, pas {addition.appels}"
+        assert profondeur == profondeur_attendue(n), (
+            f"{n} valeurs : profondeur {profondeur}, au lieu de {profondeur_attendue(n)} pour cette stratégie"
+        )
+    print(f"✅ {strategie.__name__} calcule la bonne somme, avec la profondeur attendue.")
+
+
+verifier_agregation(sum_linear, lambda n: n - 1)
+# --8<-- [end:verification_sum_linear]
+
+
 # --8<-- [start:demo_lineaire]
 debut = time.perf_counter()
 result_ref = sum_linear(values, add)  # revient aussitôt : les tâches sont soumises
@@ -55,6 +88,11 @@ def sum_pairwise(values, add_task):
         futures = futures[2:] + [add_task.remote(futures[0], futures[1])]
     return futures[0]
 # --8<-- [end:sum_pairwise]
+
+
+# --8<-- [start:verification_sum_pairwise]
+verifier_agregation(sum_pairwise, lambda n: math.ceil(math.log2(n)))
+# --8<-- [end:verification_sum_pairwise]
 
 
 # --8<-- [start:demo_par_paires]

@@ -12,6 +12,8 @@ ray.init(
     logging_level=logging.ERROR,
     log_to_driver=False,
 )
+
+generateur = random.Random(2024)  # des nombres aléatoires, les mêmes à chaque exécution
 # --8<-- [end:preambule]
 
 
@@ -31,7 +33,6 @@ def bubble_sort(values):
     return result
 
 
-generateur = random.Random(2024)
 exemple = [generateur.randint(0, 99) for _ in range(20)]
 print(f"Avant : {exemple}")
 print(f"Après : {bubble_sort(exemple)}")
@@ -69,20 +70,35 @@ def bubble_sort_distributed(values, k):
     refs = [bubble_sort_task.remote(chunk) for chunk in split(values, k)]
     sorted_chunks = ray.get(refs)
     return list(heapq.merge(*sorted_chunks))
-
-
-k = int(ray.cluster_resources()["CPU"])  # un morceau par CPU du cluster
-print(f"Nombre de morceaux k : {k}")
-
-donnees = [generateur.random() for _ in range(1_000)]
-assert bubble_sort(donnees) == sorted(donnees)
-assert bubble_sort_chunked_local(donnees, k) == sorted(donnees)
-assert bubble_sort_distributed(donnees, k) == sorted(donnees)  # sert aussi de préchauffage
-print("Les trois versions trient correctement.")
 # --8<-- [end:version_ray]
 
 
+# --8<-- [start:verification_tris]
+def verifier_tri(tri, *arguments):
+    for n in [0, 1, 2, 10, 101]:
+        valeurs = [generateur.randint(0, 50) for _ in range(n)]  # avec des doublons
+        copie = list(valeurs)
+        try:
+            resultat = tri(valeurs, *arguments)
+        except NotImplementedError:
+            raise AssertionError(f"{tri.__name__} n'est pas encore écrite.") from None
+        assert valeurs == copie, f"{tri.__name__} ne doit pas modifier la liste qu'elle reçoit"
+        assert resultat == sorted(valeurs), f"{tri.__name__}{(n, *arguments)} : la liste renvoyée n'est pas triée"
+
+
+verifier_tri(bubble_sort)
+for k_essai in [1, 3, 8]:
+    verifier_tri(bubble_sort_chunked_local, k_essai)
+    verifier_tri(bubble_sort_distributed, k_essai)
+print("✅ Les trois versions trient correctement, pour 1, 3 et 8 morceaux.")
+# --8<-- [end:verification_tris]
+
+
 # --8<-- [start:mesure]
+k = int(ray.cluster_resources()["CPU"])  # un morceau par CPU du cluster
+print(f"Nombre de morceaux k : {k}")
+
+
 def meilleur_temps(fonction, *arguments, repetitions=3):
     """Plus petite durée (en secondes) parmi plusieurs exécutions."""
     durees = []
