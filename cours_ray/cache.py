@@ -18,12 +18,14 @@ from cours_ray.pages import Block
 
 FORMAT = 1
 _VERSIONED = ("ray", "numpy", "matplotlib", "markdown-exec")
+# The modules that decide what runs and how: a change to the rendering or to the notebooks keeps the cache.
+_EXECUTION_MODULES = ("cache.py", "checks.py", "cluster.py", "kernel.py", "pages.py", "ray_head.py", "runner.py")
 
 
 def _environment_fingerprint() -> dict:
     machinery = hashlib.sha256()
-    for source in sorted(Path(__file__).parent.glob("*.py")):
-        machinery.update(source.read_bytes())
+    for name in _EXECUTION_MODULES:
+        machinery.update((Path(__file__).parent / name).read_bytes())
     return {
         "format": FORMAT,
         "python": sys.version,

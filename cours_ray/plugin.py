@@ -14,8 +14,11 @@ import logging
 import os
 import re
 import shutil
+import tempfile
 import time
 from pathlib import Path
+
+import nbformat
 
 from markdown_exec import base_format, validator as markdown_exec_validator
 from markupsafe import Markup
@@ -23,10 +26,15 @@ from mkdocs.config import config_options
 from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.utils import get_relative_url
 
 from cours_ray.cache import ExecutionCache, page_key
 from cours_ray.checks import prints_in_remote_code
 from cours_ray.cluster import PRIVATE_ENV, ClusterError, LocalRay, check_reachable, requested_address
+from cours_ray.downloads import DATA_ARCHIVE, NOTEBOOK_PAGES, ChapterNotebooks, data_archive, data_download, relative
+from cours_ray.notebook_pages import NotebookPageError, notebook_page_html
+from cours_ray.notebooks import NotebookError, build_notebook, has_exercises
 from cours_ray.pages import Block, SnippetError, SnippetExpander, executable_blocks
 from cours_ray.runner import BlockError, PageRunner
 
@@ -131,15 +139,96 @@ class CoursRayPlugin(BasePlugin[CoursRayConfig]):
             config.site_dir = str(self.final_site.with_name(f".{self.final_site.name}.en-cours-{os.getpid()}"))
         return config
 
-    def on_page_markdown(self, markdown: str, *, page, config, files) -> str:  # noqa: ANN001, ARG002
-        global _current  # noqa: PLW0603 - superfences calls the formatter without context
-        name = Path(page.file.abs_src_path).resolve().relative_to(self.root).as_posix()
+    def on_files(self, files: Files, *, config) -> Files:  # noqa: ANN001
+        """Runs every page first (or takes its outputs from the cache): the notebooks need them before any page
+        is rendered. Then adds each chapter's notebooks, as pages and as downloads, and the data archive."""
+        self.executed: dict[str, tuple[list[Block], list[dict] | None]] = {}
+        self.chapters: dict[str, ChapterNotebooks] = {}
+        self._remove_notebook_dir()
+        self.notebook_dir = Path(tempfile.mkdtemp(prefix="cours-ray-cahiers-"))
+        for file in list(files.documentation_pages()):
+            if not file.src_uri.endswith(".md") or file.abs_src_path is None:
+                continue
+            name = self._name(file)
+            text = file.content_string
+            blocks = self._blocks(name, text)
+            outputs = self._outputs(name, blocks) if self.config.execute else None
+            self.executed[name] = (blocks, outputs)
+            if has_exercises(text):
+                self._add_notebooks(files, config, file.src_uri, name, text, blocks, outputs)
+        if self.chapters:
+            try:
+                archive = data_archive(self.root)
+            except FileNotFoundError as error:
+                raise PluginError(f"cours-ray : {error}") from None
+            files.append(File.generated(config, data_download(), content=archive))
+        return files
+
+    def _add_notebooks(self, files, config, src_uri, name, text, blocks, outputs) -> None:  # noqa: ANN001, PLR0913
+        chapter = ChapterNotebooks(src_uri)
+        for kind, solutions in (("exercices", False), ("solutions", True)):
+            try:
+                notebook = build_notebook(
+                    text, name, blocks, outputs, solutions=solutions, data_archive=DATA_ARCHIVE, site_url=config.site_url
+                )
+            except NotebookError as error:
+                raise PluginError(f"cours-ray : {error}") from None
+            content = nbformat.writes(notebook) + "\n"
+            path = self.notebook_dir / chapter.page(kind)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(content, encoding="utf-8")
+            # Rendered by mkdocs-jupyter (it reads the file), and offered as is for download.
+            files.append(
+                File(
+                    chapter.page(kind),
+                    src_dir=str(self.notebook_dir),
+                    dest_dir=config.site_dir,
+                    use_directory_urls=config.use_directory_urls,
+                    inclusion=InclusionLevel.NOT_IN_NAV,
+                )
+            )
+            files.append(File.generated(config, chapter.download(kind), content=content))
+        self.chapters[src_uri] = chapter
+
+    def _name(self, file) -> str:  # noqa: ANN001
+        return Path(file.abs_src_path).resolve().relative_to(self.root).as_posix()
+
+    def _blocks(self, name: str, markdown: str) -> list[Block]:
         try:
-            blocks = executable_blocks(markdown, name, self.expander)
+            return executable_blocks(markdown, name, self.expander)
         except SnippetError as error:
             raise PluginError(f"cours-ray : {name} : {error}") from None
-        _current = _PageOutputs(name, blocks, self._outputs(name, blocks) if self.config.execute else None)
+
+    def on_page_markdown(self, markdown: str, *, page, config, files) -> str:  # noqa: ANN001, ARG002
+        global _current  # noqa: PLW0603 - superfences calls the formatter without context
+        if not page.file.src_uri.endswith(".md"):
+            return markdown
+        name = self._name(page.file)
+        blocks, outputs = self.executed[name]
+        if [b.code for b in self._blocks(name, markdown)] != [b.code for b in blocks]:
+            raise PluginError(f"cours-ray : {name} : la page a changé pendant la construction ; relancez-la")
+        _current = _PageOutputs(name, blocks, outputs)
+        if page.file.src_uri in self.chapters:
+            markdown = _with_download_links(markdown, self.chapters[page.file.src_uri], files)
         return markdown
+
+    def on_page_content(self, html: str, *, page, config, files) -> str:  # noqa: ANN001, ARG002
+        src = page.file.src_uri
+        if not (src.startswith(f"{NOTEBOOK_PAGES}/") and src.endswith(".ipynb")):
+            return html
+        # The chapter page holds the same text: the notebooks stay out of the search index (loaded by every page).
+        page.meta["search"] = {**(page.meta.get("search") or {}), "exclude": True}
+        chapter = next(c for c in self.chapters.values() if src in (c.page("exercices"), c.page("solutions")))
+        kind = "exercices" if src == chapter.page("exercices") else "solutions"
+        links = {
+            "notebook": get_relative_url(chapter.download(kind), page.file.url),
+            "data": get_relative_url(data_download(), page.file.url),
+            "chapter": get_relative_url(files.get_file_from_path(chapter.chapter).url, page.file.url),
+        }
+        try:
+            return notebook_page_html(html, kind, links)
+        except NotebookPageError as error:
+            raise PluginError(f"cours-ray : {src} : {error}") from None
 
     def _outputs(self, page: str, blocks: list[Block]) -> list[dict] | None:
         if not blocks:
@@ -190,7 +279,13 @@ class CoursRayPlugin(BasePlugin[CoursRayConfig]):
             log.info("Ray local démarré sur %s en %.1f s", self.cluster.address, time.monotonic() - started)
         return self.cluster.client_env()
 
+    def _remove_notebook_dir(self) -> None:
+        if getattr(self, "notebook_dir", None) is not None:
+            shutil.rmtree(self.notebook_dir, ignore_errors=True)
+            self.notebook_dir = None
+
     def on_post_build(self, *, config) -> None:  # noqa: ANN001
+        self._remove_notebook_dir()
         s = self.stats
         log.info(
             "exécution : %d page(s), %d bloc(s) en %.1f s ; %d page(s) servie(s) par le cache ; démarrages de Ray : %d",
@@ -206,12 +301,14 @@ class CoursRayPlugin(BasePlugin[CoursRayConfig]):
         logging.getLogger("mkdocs").removeHandler(self.warnings)
 
     def on_build_error(self, *, error: Exception) -> None:  # noqa: ARG002
+        self._remove_notebook_dir()
         if self.command != "serve":
             self.cluster.stop()
         if self.final_site is not None:
             shutil.rmtree(self.final_site.with_name(f".{self.final_site.name}.en-cours-{os.getpid()}"), ignore_errors=True)
 
     def on_shutdown(self) -> None:
+        self._remove_notebook_dir()
         self.cluster.stop()
 
 
@@ -222,6 +319,33 @@ class _WarningCounter(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:  # noqa: ARG002
         self.count += 1
+
+
+def _with_download_links(markdown: str, chapter: ChapterNotebooks, files: Files) -> str:
+    """The chapter's notebooks and data, announced right under its title."""
+    src = chapter.chapter
+
+    def link(target: str) -> str:
+        return relative(target, src)
+
+    local = files.get_file_from_path("travailler-en-local.md")
+    how = f" Pour les ouvrir sur votre machine, voir [Travailler en local]({link('travailler-en-local.md')})." if local else ""
+    box = f"""
+!!! abstract "Travailler dans Jupyter"
+
+    Ce chapitre existe aussi en deux cahiers Jupyter, générés à partir de cette page : le cahier d'exercices, où
+    chaque solution laisse place à une cellule à compléter suivie d'une vérification, et le cahier des solutions.
+
+    [:material-download: Télécharger le cahier d'exercices]({link(chapter.download("exercices"))}){{ .md-button .md-button--primary download="{chapter.stem}-exercices.ipynb" }}
+    [:material-download: Télécharger les solutions]({link(chapter.download("solutions"))}){{ .md-button download="{chapter.stem}-solutions.ipynb" }}
+    [:material-download: Télécharger les données]({link(data_download())}){{ .md-button download="{DATA_ARCHIVE}" }}
+
+    Vous pouvez aussi les lire en ligne : [le cahier d'exercices]({link(chapter.page("exercices"))}),
+    [le cahier des solutions]({link(chapter.page("solutions"))}).{how}
+"""
+    lines = markdown.split("\n")
+    title = next((i for i, line in enumerate(lines) if line.startswith("# ")), -1)
+    return "\n".join([*lines[: title + 1], box, *lines[title + 1 :]])
 
 
 def _swap(built: Path, final: Path) -> None:
