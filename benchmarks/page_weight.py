@@ -1,4 +1,4 @@
-"""Page weight: what a reader's browser downloads for each page of the nav of the built site.
+"""Page weight: what a reader's browser downloads for each page of the nav, and each notebook page, of the built site.
 
     mkdocs build --strict && python benchmarks/page_weight.py [--site site/]
 
@@ -176,13 +176,14 @@ def main() -> None:
 
     with serve(arguments.site) as base, sync_playwright() as playwright:
         browser = launch(playwright)
-        weights = [measure(browser, url) for url in nav_pages(browser, base)]
+        notebooks = [f"{base}{path.parent.relative_to(arguments.site).as_posix()}/" for path in sorted(arguments.site.glob("cahiers/*/index.html"))]
+        weights = [measure(browser, url) for url in nav_pages(browser, base) + notebooks]
         browser.close()
 
-    print(f"{'page':<28} {'requêtes':>8} {'transférés':>12} {'gzip (est.)':>12} {'schémas':>8}")
+    print(f"{'page':<38} {'requêtes':>8} {'transférés':>12} {'gzip (est.)':>12} {'schémas':>8}")
     for weight in weights:
         path = urlsplit(weight.url).path
-        print(f"{path:<28} {weight.requests:>8} {kib(weight.transferred):>12} {kib(weight.gzipped):>12} {weight.diagrams:>8}")
+        print(f"{path:<38} {weight.requests:>8} {kib(weight.transferred):>12} {kib(weight.gzipped):>12} {weight.diagrams:>8}")
         for url in weight.foreign:
             print(f"    requête vers un autre hôte : {url}")
 

@@ -15,8 +15,10 @@ import sys
 import time
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
+from cours_ray.downloads import ChapterNotebooks
+from cours_ray.notebooks import has_exercises
 from cours_ray.pages import Block, SnippetError, SnippetExpander, executable_blocks, load_snippet_config
 
 import masks
@@ -36,6 +38,15 @@ SECTION_MARK = re.compile(r"^\s*#\s*-{1,}8<-{1,}\s*\[(?P<kind>start|end):(?P<nam
 def pages() -> list[str]:
     """Every page of the site, relative to the repository (`docs/...md`)."""
     return sorted(p.relative_to(ROOT).as_posix() for p in DOCS.rglob("*.md"))
+
+
+def chapters() -> list[str]:
+    """The pages that have exercises, hence notebooks (same rule as the build)."""
+    return [page for page in pages() if has_exercises((ROOT / page).read_text(encoding="utf-8"))]
+
+
+def chapter_notebooks(page: str) -> ChapterNotebooks:
+    return ChapterNotebooks(PurePosixPath(page).relative_to("docs").as_posix())
 
 
 def snippet_files() -> list[str]:
