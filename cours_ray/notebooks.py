@@ -269,7 +269,8 @@ def build_notebook(
     intro = [
         f"# {title} : {kind}",
         "",
-        f"Ce cahier est généré à partir de la page « {title} » du cours Cours Ray : même texte, même code.",
+        f"Ce cahier est généré à partir de la page « {title} » de Cours Ray, le cours en français sur Ray Core : "
+        "même texte, même code.",
         "",
         "**Pour l'utiliser** : placez-le dans un dossier où vous avez décompressé les données du cours, "
         f"`{data_archive}` (le dossier `course-data/` doit être à côté du cahier), ouvrez-le dans Jupyter et "

@@ -185,6 +185,14 @@ def site_build(ray_cluster: LocalRay, tmp_path_factory: pytest.TempPathFactory, 
 
 
 @pytest.fixture(scope="session")
+def site(site_build: SiteBuild) -> Path:
+    """The built site's folder; the tests that read it fail (rather than error) when the build failed."""
+    if not (site_build.site / "index.html").exists():
+        pytest.fail(f"le site n'a pas été construit : {site_build.why_not_executed('docs/index.md')}")
+    return site_build.site
+
+
+@pytest.fixture(scope="session")
 def expected_outputs(site_build: SiteBuild, pytestconfig: pytest.Config) -> dict[str, dict[int, course.Section]]:
     """tests/outputs/*.txt, first rewritten from the build when pytest runs with --update-outputs."""
     if pytestconfig.getoption("--update-outputs"):

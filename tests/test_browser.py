@@ -125,13 +125,6 @@ def soup_of(path: Path) -> BeautifulSoup:
 
 
 @pytest.fixture(scope="module")
-def site(site_build) -> Path:
-    if not (site_build.site / "index.html").exists():
-        pytest.fail(f"le site n'a pas été construit : {site_build.why_not_executed('docs/index.md')}")
-    return site_build.site
-
-
-@pytest.fixture(scope="module")
 def base_url(site: Path):
     with page_weight.serve(site) as url:
         yield url

@@ -40,13 +40,6 @@ def exercise(cell) -> int | None:
 
 
 @pytest.fixture(scope="module")
-def site(site_build) -> Path:
-    if not (site_build.site / "index.html").exists():
-        pytest.fail(f"le site n'a pas été construit : {site_build.why_not_executed('docs/index.md')}")
-    return site_build.site
-
-
-@pytest.fixture(scope="module")
 def workspace(site: Path, tmp_path_factory: pytest.TempPathFactory):
     """Per chapter: an empty folder where the two notebooks and course-data.zip were downloaded from the site,
     and the archive extracted, as « Travailler en local » says."""
