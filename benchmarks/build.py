@@ -25,8 +25,9 @@ def build(site: Path, cache: Path, **env: str) -> tuple[float, str]:
     environment.pop("RAY_ADDRESS", None)
     started = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)],
-        cwd=ROOT, env=environment, capture_output=True, text=True, check=False,
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(ROOT / "mkdocs.yml"), "-d", str(site)],
+        cwd=cache.parent,  # mkdocs-jupyter keeps its cache in .cache/ under the working directory
+        env=environment, capture_output=True, text=True, check=False,
     )
     elapsed = time.perf_counter() - started
     if result.returncode:

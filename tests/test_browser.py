@@ -67,7 +67,8 @@ SCHEMES = {"clair": "default", "sombre": "slate"}  # Material's data-md-color-sc
 # 20 requests: 11 today, room for a few images or a font before anything is bundled or lazy-loaded.
 PAGE_BUDGET_BYTES = 4 * 1024 * 1024
 # A chapter's notebook page (mkdocs-jupyter) carries JupyterLab's stylesheet inline (~560 KiB) and its plots as
-# base64 images: measured on 2026-11-25, exercises ~3 900 KiB, solutions ~4 050 KiB, Mermaid included.
+# base64 images: measured on 2026-11-25 (`python benchmarks/page_weight.py`), exercises ~3 990 KiB, solutions
+# ~4 130 KiB, Mermaid (2 690 KiB) included.
 NOTEBOOK_PAGE_BUDGET_BYTES = 5 * 1024 * 1024
 PAGE_BUDGET_REQUESTS = 20
 
