@@ -104,6 +104,49 @@ def test_print_in_remote_function_fails_build(scratch_project):
     ), build.log[-3000:]
 
 
+EXERCISE_PAGE = """# Chapitre
+
+!!! question "👇 À compléter"
+
+    Définir `x`.
+
+??? success "Solution"
+
+    ```python exec="on"
+    x = 1
+    ```
+"""
+CHECK = """
+??? check "Vérification"
+
+    ```python exec="on"
+    assert x == 1, "x doit valoir 1"
+    print("✅ x")
+    ```
+"""
+
+
+def test_exercise_without_verification_fails_build_naming_its_line(scratch_project):
+    scratch_project.write("docs/chapitre.md", EXERCISE_PAGE)
+    build = scratch_project.build()
+    assert build.returncode != 0
+    assert re.search(r"cours-ray : docs/chapitre\.md, ligne 3\s:\sexercice «\sÀ compléter\s» sans «\s\?\?\? check", build.log), build.log[-3000:]
+    assert not (scratch_project.root / "site").exists()
+
+
+def test_chapter_with_exercises_gets_its_two_notebooks_and_the_data(scratch_project):
+    scratch_project.write("course-data/chapitre/valeurs.txt", "1 2 3\n")
+    scratch_project.write("docs/chapitre.md", EXERCISE_PAGE + CHECK)
+    build = scratch_project.build()
+    assert build.returncode == 0, build.log[-3000:]
+    site = scratch_project.root / "site"
+    for kind in ("exercices", "solutions"):
+        assert (site / f"telechargements/chapitre-{kind}.ipynb").is_file()
+        assert (site / f"cahiers/chapitre-{kind}/index.html").is_file()
+    assert (site / "telechargements/course-data.zip").is_file()
+    assert "Télécharger le cahier d'exercices" in scratch_project.html("chapitre")
+
+
 # --- a built two-page project: escaping, swap on success only, cache ---------------------------------
 
 
