@@ -30,6 +30,7 @@ _PYTEST_MARK = re.compile(r"^[ \t]*<!--\s*pytest[-.:].*?-->[ \t]*$")
 _MD_LINK = re.compile(r"(?<!!)\[(?P<text>[^\]]+)\]\((?P<target>[^)\s]+\.md(?:#[^)\s]*)?)\)")
 
 TO_COMPLETE = "# À COMPLÉTER"
+ANSWER_IN_WORDS = "votre réponse (en code, en commentaires, ou passez la cellule en Markdown : touche M)"
 EXERCISE_TITLES = ("👇 À compléter", "👇 À faire")
 
 
@@ -161,8 +162,7 @@ class _Builder:
         if not self.site_url:
             return f"*{match['text']}* (sur le site du cours)"
         path, _, anchor = match["target"].partition("#")
-        url = self.site_url.rstrip("/") + "/" + re.sub(r"(index)?\.md$", "", path)
-        return f"[{match['text']}]({url}{'#' + anchor if anchor else ''})"
+        return f"[{match['text']}]({site_page_url(self.site_url, path)}{'#' + anchor if anchor else ''})"
 
     def fence(self, fence: _Fence, depth: int, role: str | None) -> None:
         if fence.is_exec:
@@ -188,13 +188,17 @@ class _Builder:
             self.question_state["inside"] = False
         elif item.kind == "success" and item.title == "Solution":
             if self.question is None or "solution" in self.question_state:
-                raise NotebookError(f"{self.page}, ligne {item.line} : « Solution » sans énoncé « 👇 À compléter » qui la précède")
+                raise NotebookError(
+                    f"{self.page}, ligne {item.line} : « Solution » sans énoncé « 👇 À compléter » ou « 👇 À faire » "
+                    "juste avant (ou seconde « Solution » pour le même énoncé)"
+                )
             self.question_state["solution"] = item.line
             if self.solutions:
                 self.boxed(item, depth, "solution")
             else:
                 skeleton = self.question_state.get("skeleton")
-                self.add_code(f"{TO_COMPLETE}\n{skeleton}" if skeleton else f"{TO_COMPLETE} : votre réponse\n", "exercice")
+                answer = f"{TO_COMPLETE}\n{skeleton}" if skeleton else f"{TO_COMPLETE} : {ANSWER_IN_WORDS}\n"
+                self.add_code(answer, "exercice")
         elif item.kind == "check":
             if "solution" not in self.question_state:
                 raise NotebookError(f"{self.page}, ligne {item.line} : « Vérification » sans « Solution » qui la précède")
@@ -226,6 +230,13 @@ class _Builder:
                 "après sa solution ; le cahier d'exercices n'aurait rien pour vérifier la réponse."
             )
         self.question, self.question_state = None, {}
+
+
+def site_page_url(site_url: str, src_uri: str) -> str:
+    """The published address of a page of docs/ (MkDocs' directory URLs: autre.md -> autre/)."""
+    path = re.sub(r"(^|/)index\.md$", r"\1", src_uri)
+    path = re.sub(r"\.md$", "/", path)
+    return site_url.rstrip("/") + "/" + path
 
 
 def has_exercises(markdown: str) -> bool:
@@ -265,25 +276,29 @@ def build_notebook(
     if solutions and [b.number for b in code_blocks] != [b.number for b in blocks]:
         raise NotebookError(f"{page} : le cahier des solutions ne reprend pas les blocs de la page un à un, dans l'ordre")
 
-    kind = "solutions" if solutions else "cahier d'exercices"
+    kind = "cahier des solutions" if solutions else "cahier d'exercices"
+    chapter = page.removeprefix("docs/")
+    where = f"[sur le site du cours]({site_page_url(site_url, chapter)})" if site_url else "sur le site du cours"
     intro = [
         f"# {title} : {kind}",
         "",
         f"Ce cahier est généré à partir de la page « {title} » de Cours Ray, le cours en français sur Ray Core : "
         "même texte, même code.",
         "",
-        "**Pour l'utiliser** : placez-le dans un dossier où vous avez décompressé les données du cours, "
-        f"`{data_archive}` (le dossier `course-data/` doit être à côté du cahier), ouvrez-le dans Jupyter et "
-        "exécutez les cellules dans l'ordre. Sans `RAY_ADDRESS`, `ray.init()` rejoint le Ray qu'a lancé `ray start` sur "
-        "votre machine, s'il y en a un, et sinon en démarre un, local.",
+        f"**Pour l'utiliser** : téléchargez aussi les données du cours, `{data_archive}` (en haut du chapitre, {where}), "
+        "et décompressez-les dans le dossier de ce cahier : le dossier `course-data/` doit être juste à côté du "
+        "cahier. Ouvrez ensuite le cahier dans Jupyter et exécutez les cellules dans l'ordre. Sans `RAY_ADDRESS`, "
+        "`ray.init()` rejoint le Ray qu'a lancé `ray start` sur votre machine, s'il y en a un ; sinon, il démarre un "
+        "Ray local.",
     ]
     if solutions:
         intro += ["", "Les sorties affichées sont celles de la construction du site, sur la machine qui l'a construit."]
     else:
         intro += [
             "",
-            f"Les cellules qui commencent par `{TO_COMPLETE}` sont à vous. Chacune est suivie d'une cellule de "
-            "vérification, qui échoue tant que l'exercice n'est pas complété et réussit ensuite.",
+            f"Les cellules qui commencent par `{TO_COMPLETE}` sont à vous. Pour les exercices de code, une cellule de "
+            "vérification suit : elle échoue tant que l'exercice n'est pas complété et réussit ensuite. Les questions "
+            "« À faire » n'en ont pas : comparez votre réponse au cahier des solutions.",
         ]
     cells = [new_markdown_cell("\n".join(intro), id="entete", metadata={"cours_ray": {"role": "entete"}})]
     outputs_by_number = {output["number"]: output for output in outputs or []}

@@ -333,11 +333,12 @@ def _with_download_links(markdown: str, chapter: ChapterNotebooks, files: Files)
     box = f"""
 !!! abstract "Travailler dans Jupyter"
 
-    Ce chapitre existe aussi en deux cahiers Jupyter, générés à partir de cette page : le cahier d'exercices, où
-    chaque solution laisse place à une cellule à compléter suivie d'une vérification, et le cahier des solutions.
+    Ce chapitre existe aussi sous forme de deux cahiers Jupyter, générés à partir de cette page : le cahier
+    d'exercices, où chaque solution laisse place à une cellule à compléter (suivie d'une vérification pour les
+    exercices de code), et le cahier des solutions.
 
     [:material-download: Télécharger le cahier d'exercices]({link(chapter.download("exercices"))}){{ .md-button .md-button--primary download="{chapter.stem}-exercices.ipynb" }}
-    [:material-download: Télécharger les solutions]({link(chapter.download("solutions"))}){{ .md-button download="{chapter.stem}-solutions.ipynb" }}
+    [:material-download: Télécharger le cahier des solutions]({link(chapter.download("solutions"))}){{ .md-button download="{chapter.stem}-solutions.ipynb" }}
     [:material-download: Télécharger les données]({link(data_download())}){{ .md-button download="{DATA_ARCHIVE}" }}
 
     Vous pouvez aussi les lire en ligne : [le cahier d'exercices]({link(chapter.page("exercices"))}),

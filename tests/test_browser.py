@@ -646,6 +646,7 @@ def axe_results(views) -> dict[tuple[str, str], list[dict]]:
         for scheme in SCHEMES:
             for view in views:
                 view.set_scheme(scheme)
+                view.page.mouse.move(0, 0)  # the resting page: no link left under the pointer by an earlier click
                 if not view.page.evaluate("typeof window.axe === 'object'"):
                     view.page.add_script_tag(path=str(AXE))
                 view.page.evaluate(f"(rules) => {{ window.__coursRayAxe = ({AXE_RUN})(rules); }}", AXE_RULES)

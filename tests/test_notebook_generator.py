@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from cours_ray.notebook_pages import NotebookPageError, notebook_page_html
-from cours_ray.notebooks import TO_COMPLETE, NotebookError, build_notebook
+from cours_ray.notebooks import ANSWER_IN_WORDS, TO_COMPLETE, NotebookError, build_notebook
 from cours_ray.pages import executable_blocks
 
 PAGE = "docs/page.md"
@@ -87,9 +87,11 @@ def test_solutions_notebook_has_every_block_with_its_output():
 def test_title_becomes_the_notebook_title_and_internal_links_point_to_the_site():
     without = notebook(EXERCISE, solutions=False)
     assert without.cells[0].source.startswith("# Titre\u202f: cahier d'exercices")
+    assert notebook(EXERCISE, solutions=True).cells[0].source.startswith("# Titre\u202f: cahier des solutions")
     assert "*lien* (sur le site du cours)" in without.cells[1].source
     with_url = notebook(EXERCISE, solutions=True, site_url="https://exemple.org/cours/")
-    assert "[lien](https://exemple.org/cours/autre#section)" in with_url.cells[1].source
+    assert "[lien](https://exemple.org/cours/autre/#section)" in with_url.cells[1].source
+    assert "(en haut du chapitre, [sur le site du cours](https://exemple.org/cours/page/))" in with_url.cells[0].source
 
 
 def test_exercise_to_complete_without_verification_is_refused_naming_its_line():
@@ -107,7 +109,7 @@ def test_solution_without_statement_is_refused_naming_its_line():
 def test_question_to_do_in_words_needs_no_verification():
     text = "# Titre\n\n!!! question \"👇 À faire\"\n\n    Réfléchir.\n\n??? success \"Solution\"\n\n    La réponse.\n"
     nb = notebook(text, solutions=False)
-    assert [c.source for c in cells(nb, "code")] == [f"{TO_COMPLETE}\u202f: votre réponse"]
+    assert [c.source for c in cells(nb, "code")] == [f"{TO_COMPLETE}\u202f: {ANSWER_IN_WORDS}"]
     assert "La réponse." not in "\n".join(c.source for c in nb.cells)
 
 

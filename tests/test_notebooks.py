@@ -87,7 +87,7 @@ def test_chapter_page_links_to_its_notebooks_and_the_data(page, site):
     notebooks = course.chapter_notebooks(page)
     wanted = {
         "Télécharger le cahier d'exercices": site / notebooks.download("exercices"),
-        "Télécharger les solutions": site / notebooks.download("solutions"),
+        "Télécharger le cahier des solutions": site / notebooks.download("solutions"),
         "Télécharger les données": site / data_download(),
         "le cahier d'exercices": site / Path(notebooks.page("exercices")).with_suffix("") / "index.html",
         "le cahier des solutions": site / Path(notebooks.page("solutions")).with_suffix("") / "index.html",

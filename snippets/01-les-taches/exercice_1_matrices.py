@@ -26,8 +26,9 @@ else:
 DONNEES = RACINE / "course-data" / "01-les-taches"
 if not DONNEES.is_dir():
     raise FileNotFoundError(
-        f"Dossier de données introuvable : {DONNEES}. "
-        "Décompressez course-data.zip dans le dossier du cahier."
+        f"Dossier de données introuvable : {DONNEES}. Dans Jupyter, décompressez "
+        "course-data.zip dans le dossier du cahier : le dossier course-data doit être "
+        "juste à côté du cahier (et pas dans un autre dossier course-data)."
     )
 # --8<-- [end:donnees]
 
@@ -40,12 +41,9 @@ def read_array(path: Path) -> np.ndarray:
 
 
 # --8<-- [start:verification_read_array]
-try:
-    lue = ray.get(read_array.remote(DONNEES / "matrice_1.txt"), timeout=60)
-except NameError:
-    raise AssertionError("read_array n'existe pas encore : définissez-la dans la cellule « À COMPLÉTER ».") from None
-except AttributeError:
-    raise AssertionError("read_array doit être une tâche Ray : décorez-la par @ray.remote.") from None
+assert "read_array" in globals(), "read_array n'existe pas encore : définissez-la dans la cellule « À COMPLÉTER »."
+assert hasattr(read_array, "remote"), "read_array doit être une tâche Ray : décorez-la par @ray.remote."
+lue = ray.get(read_array.remote(DONNEES / "matrice_1.txt"), timeout=60)
 assert isinstance(lue, np.ndarray), f"read_array doit renvoyer un tableau NumPy, pas un objet {type(lue).__name__}"
 assert lue.dtype.kind == "i", f"read_array doit lire des entiers (dtype=int), pas des {lue.dtype}"
 assert (lue == loadtxt(DONNEES / "matrice_1.txt", dtype=int)).all(), "read_array ne renvoie pas le contenu du fichier"
@@ -61,12 +59,9 @@ def add_array(left: np.ndarray, right: np.ndarray) -> np.ndarray:
 
 
 # --8<-- [start:verification_add_array]
-try:
-    somme = ray.get(add_array.remote(np.array([[1, 2]]), np.array([[10, 20]])), timeout=60)
-except NameError:
-    raise AssertionError("add_array n'existe pas encore : définissez-la dans la cellule « À COMPLÉTER ».") from None
-except AttributeError:
-    raise AssertionError("add_array doit être une tâche Ray : décorez-la par @ray.remote.") from None
+assert "add_array" in globals(), "add_array n'existe pas encore : définissez-la dans la cellule « À COMPLÉTER »."
+assert hasattr(add_array, "remote"), "add_array doit être une tâche Ray : décorez-la par @ray.remote."
+somme = ray.get(add_array.remote(np.array([[1, 2]]), np.array([[10, 20]])), timeout=60)
 assert isinstance(somme, np.ndarray), f"add_array doit renvoyer un tableau NumPy, pas un objet {type(somme).__name__}"
 assert (somme == [[11, 22]]).all(), f"add_array([[1, 2]], [[10, 20]]) devrait valoir [[11, 22]], pas {somme.tolist()}"
 print("✅ add_array additionne bien deux tableaux.")
@@ -111,8 +106,8 @@ print(f"Somme des deux matrices :\n{result}")
 # --8<-- [end:resultat]
 
 # --8<-- [start:verification_resultat]
-assert isinstance(result, np.ndarray), (
-    f"result doit contenir la valeur que renvoie ray.get, un tableau NumPy, pas un objet {type(result).__name__}"
+assert "result" in globals() and isinstance(result, np.ndarray), (
+    "result n'est pas encore la valeur de ray.get(result_obj_ref) : obtenez-la dans la cellule « À COMPLÉTER »."
 )
 assert (result == attendu).all(), "result ne contient pas la somme des deux matrices"
 print("✅ result contient bien la somme des deux matrices.")

@@ -53,9 +53,11 @@ resultats = run_local(10)
 assert resultats is not None, "run_local ne renvoie rien : complétez-la pour qu'elle renvoie la liste des résultats."
 assert isinstance(resultats, list), f"run_local doit renvoyer une liste, pas un objet {type(resultats).__name__}"
 assert len(resultats) == number_of_tasks, (
-    f"run_local doit appeler generate_fibonacci number_of_tasks = {number_of_tasks} fois, pas {len(resultats)}"
+    f"run_local doit renvoyer number_of_tasks = {number_of_tasks} résultats, pas {len(resultats)}"
 )
-assert resultats == [generate_fibonacci(10)] * number_of_tasks, "run_local doit renvoyer generate_fibonacci(sequence_size)"
+assert resultats == [generate_fibonacci(10)] * number_of_tasks, (
+    "run_local doit renvoyer une liste de résultats de generate_fibonacci(sequence_size)"
+)
 print(f"✅ run_local renvoie bien {number_of_tasks} résultats.")
 # --8<-- [end:verification_run_local]
 
@@ -84,7 +86,7 @@ def run_remote(sequence_size):
 import inspect
 
 assert ".remote(" in inspect.getsource(run_remote), (
-    "run_remote doit soumettre des tâches : generate_fibonacci_distributed.remote(sequence_size)"
+    "run_remote doit soumettre des tâches : generate_fibonacci_distributed.remote(sequence_size)"
 )
 resultats = run_remote(10)
 assert resultats is not None, "run_remote ne renvoie rien : complétez-la pour qu'elle renvoie la liste des résultats."

@@ -83,7 +83,10 @@ def verifier_tri(tri, *arguments):
         except NotImplementedError:
             raise AssertionError(f"{tri.__name__} n'est pas encore écrite.") from None
         assert valeurs == copie, f"{tri.__name__} ne doit pas modifier la liste qu'elle reçoit"
-        assert resultat == sorted(valeurs), f"{tri.__name__}{(n, *arguments)} : la liste renvoyée n'est pas triée"
+        assert resultat == sorted(valeurs), (
+            f"{tri.__name__} sur une liste de {n} nombres{f', k = {arguments[0]}' if arguments else ''} : "
+            "le résultat n'est pas sorted(values), la liste triée"
+        )
 
 
 verifier_tri(bubble_sort)
