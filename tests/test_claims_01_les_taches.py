@@ -659,11 +659,21 @@ def sort_runs(ray_driver):
 
 @pytest.mark.slow
 @pytest.mark.timeout(120)
-def test_ray_gains_at_most_k_over_the_chunked_local_sort(sort_runs):
+def test_ray_gains_at_most_k_over_the_chunked_local_sort(sort_runs, ray_driver):
+    """The bound is about parallelism: the k chunks sorted one after the other, or k at a time. So both sides
+    sort in Ray worker processes (the sequential side in one task), never in this busy pytest process, whose
+    own slowness once made the ratio look superlinear (2.62 for k = 2)."""
     stated(r"qu'un facteur d'au plus k, le nombre de morceaux triés en même temps")
     best, k, rng = sort_runs["meilleur_temps"], sort_runs["k"], random.Random(6)
     values = [rng.random() for _ in range(2_000)]
-    gain = best(sort_runs["bubble_sort_chunked_local"], values, k, repetitions=2) / best(sort_runs["bubble_sort_distributed"], values, k, repetitions=2)
+    chunked_local = sort_runs["bubble_sort_chunked_local"]
+
+    @ray_driver.remote
+    def chunked_in_one_worker(values, k):
+        return best(chunked_local, values, k, repetitions=2)
+
+    sequential = ray_driver.get(chunked_in_one_worker.remote(values, k), timeout=100)
+    gain = sequential / best(sort_runs["bubble_sort_distributed"], values, k, repetitions=2)
     assert gain <= 1.25 * k
 
 
