@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import posixpath
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,11 +31,6 @@ class ChapterNotebooks:
 
 def data_download() -> str:
     return f"{DOWNLOADS}/{DATA_ARCHIVE}"
-
-
-def relative(target: str, from_page: str) -> str:
-    """A link from a page (src_uri) to another file (src_uri), as written in Markdown."""
-    return posixpath.relpath(target, posixpath.dirname(from_page) or ".")
 
 
 def data_archive(root: Path) -> bytes:

@@ -20,10 +20,8 @@ from dataclasses import dataclass, field
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from cours_ray.pages import Block
+from cours_ray.pages import FENCE_OPEN, Block, fence_closing, is_executable
 
-_FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*\{?[ \t]*\.?(?P<lang>[\w+-]*)(?P<attrs>[^`]*?)\}?[ \t]*$")
-_EXEC_ON = re.compile(r"""\bexec\s*=\s*["']?(on|1|true|yes)["']?""", re.IGNORECASE)
 _ADMONITION = re.compile(r'^(?P<indent> *)(?P<marker>!!!|\?\?\?\+?)[ \t]+(?P<kind>[\w-]+)(?:[ \t]+"(?P<title>[^"]*)")?[ \t]*$')
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$")
 _PYTEST_MARK = re.compile(r"^[ \t]*<!--\s*pytest[-.:].*?-->[ \t]*$")
@@ -47,7 +45,7 @@ class _Fence:
 
     @property
     def is_exec(self) -> bool:
-        return self.lang in ("python", "py") and bool(_EXEC_ON.search(self.attrs))
+        return is_executable(self.lang, self.attrs)
 
     @property
     def body(self) -> str:
@@ -68,9 +66,9 @@ def _parse(lines: list[tuple[int, str]]) -> list:
     i = 0
     while i < len(lines):
         number, text = lines[i]
-        if opening := _FENCE.match(text):
+        if opening := FENCE_OPEN.match(text):
             fence, indent = opening["fence"], len(opening["indent"])
-            closing = re.compile(rf"^[ \t]*{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$")
+            closing = fence_closing(fence)
             end = i + 1
             while end < len(lines) and not closing.match(lines[end][1]):
                 end += 1

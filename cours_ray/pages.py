@@ -13,8 +13,18 @@ from pathlib import Path
 import markdown
 import yaml
 
-_FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*\{?[ \t]*\.?(?P<lang>[\w+-]*)(?P<attrs>[^`]*?)\}?[ \t]*$")
+FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*\{?[ \t]*\.?(?P<lang>[\w+-]*)(?P<attrs>[^`]*?)\}?[ \t]*$")
 _EXEC_ON = re.compile(r"""\bexec\s*=\s*["']?(on|1|true|yes)["']?""", re.IGNORECASE)
+
+
+def is_executable(lang: str, attrs: str) -> bool:
+    """A fence that the build runs: ```python exec="on"``` (markdown-exec's syntax)."""
+    return lang in ("python", "py") and bool(_EXEC_ON.search(attrs or ""))
+
+
+def fence_closing(fence: str) -> re.Pattern:
+    """The line that closes a fence opened by `fence` (``` or ~~~, at least as long)."""
+    return re.compile(rf"^[ \t]*{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$")
 _SNIPPET_LINE = re.compile(r"""^[ \t]*-{1,}8<-{1,}[ \t]+(?P<quote>["'])(?P<target>[^"']+)(?P=quote)[ \t]*$""")
 
 
@@ -130,16 +140,16 @@ def executable_blocks(text: str, page: str, expander: SnippetExpander) -> list[B
     lines = text.split("\n")
     i = 0
     while i < len(lines):
-        opening = _FENCE_OPEN.match(lines[i])
+        opening = FENCE_OPEN.match(lines[i])
         if not opening:
             i += 1
             continue
         indent, fence = opening["indent"], opening["fence"]
         end = i + 1
-        closing = re.compile(rf"^[ \t]*{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$")
+        closing = fence_closing(fence)
         while end < len(lines) and not closing.match(lines[end]):
             end += 1
-        is_exec = opening["lang"] in ("python", "py") and _EXEC_ON.search(opening["attrs"] or "")
+        is_exec = is_executable(opening["lang"], opening["attrs"])
         if is_exec:
             code_lines: list[str] = []
             origins: list[Origin] = []

@@ -32,7 +32,7 @@ from mkdocs.utils import get_relative_url
 from cours_ray.cache import ExecutionCache, page_key
 from cours_ray.checks import prints_in_remote_code
 from cours_ray.cluster import PRIVATE_ENV, ClusterError, LocalRay, check_reachable, requested_address
-from cours_ray.downloads import DATA_ARCHIVE, NOTEBOOK_PAGES, ChapterNotebooks, data_archive, data_download, relative
+from cours_ray.downloads import DATA_ARCHIVE, ChapterNotebooks, data_archive, data_download
 from cours_ray.notebook_pages import NotebookPageError, notebook_page_html
 from cours_ray.notebooks import NotebookError, build_notebook, has_exercises
 from cours_ray.pages import Block, SnippetError, SnippetExpander, executable_blocks
@@ -143,7 +143,8 @@ class CoursRayPlugin(BasePlugin[CoursRayConfig]):
         """Runs every page first (or takes its outputs from the cache): the notebooks need them before any page
         is rendered. Then adds each chapter's notebooks, as pages and as downloads, and the data archive."""
         self.executed: dict[str, tuple[list[Block], list[dict] | None]] = {}
-        self.chapters: dict[str, ChapterNotebooks] = {}
+        self.chapters: dict[str, ChapterNotebooks] = {}  # by the chapter page's src_uri
+        self.notebook_pages: dict[str, tuple[ChapterNotebooks, str]] = {}  # by the notebook's src_uri: (chapter, kind)
         self._remove_notebook_dir()
         self.notebook_dir = Path(tempfile.mkdtemp(prefix="cours-ray-cahiers-"))
         for file in list(files.documentation_pages()):
@@ -188,6 +189,7 @@ class CoursRayPlugin(BasePlugin[CoursRayConfig]):
                 )
             )
             files.append(File.generated(config, chapter.download(kind), content=content))
+            self.notebook_pages[chapter.page(kind)] = (chapter, kind)
         self.chapters[src_uri] = chapter
 
     def _name(self, file) -> str:  # noqa: ANN001
@@ -204,22 +206,18 @@ class CoursRayPlugin(BasePlugin[CoursRayConfig]):
         if not page.file.src_uri.endswith(".md"):
             return markdown
         name = self._name(page.file)
-        blocks, outputs = self.executed[name]
-        if [b.code for b in self._blocks(name, markdown)] != [b.code for b in blocks]:
-            raise PluginError(f"cours-ray : {name} : la page a changé pendant la construction ; relancez-la")
-        _current = _PageOutputs(name, blocks, outputs)
+        _current = _PageOutputs(name, *self.executed[name])  # a block changed since on_files fails in take()
         if page.file.src_uri in self.chapters:
             markdown = _with_download_links(markdown, self.chapters[page.file.src_uri], files)
         return markdown
 
     def on_page_content(self, html: str, *, page, config, files) -> str:  # noqa: ANN001, ARG002
         src = page.file.src_uri
-        if not (src.startswith(f"{NOTEBOOK_PAGES}/") and src.endswith(".ipynb")):
+        if src not in self.notebook_pages:
             return html
         # The chapter page holds the same text: the notebooks stay out of the search index (loaded by every page).
         page.meta["search"] = {**(page.meta.get("search") or {}), "exclude": True}
-        chapter = next(c for c in self.chapters.values() if src in (c.page("exercices"), c.page("solutions")))
-        kind = "exercices" if src == chapter.page("exercices") else "solutions"
+        chapter, kind = self.notebook_pages[src]
         links = {
             "notebook": get_relative_url(chapter.download(kind), page.file.url),
             "data": get_relative_url(data_download(), page.file.url),
@@ -323,10 +321,8 @@ class _WarningCounter(logging.Handler):
 
 def _with_download_links(markdown: str, chapter: ChapterNotebooks, files: Files) -> str:
     """The chapter's notebooks and data, announced right under its title."""
-    src = chapter.chapter
-
-    def link(target: str) -> str:
-        return relative(target, src)
+    def link(target: str) -> str:  # a Markdown link, relative to the chapter's source file
+        return get_relative_url(target, chapter.chapter)
 
     local = files.get_file_from_path("travailler-en-local.md")
     how = f" Pour les ouvrir sur votre machine, voir [Travailler en local]({link('travailler-en-local.md')})." if local else ""

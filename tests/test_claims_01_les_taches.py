@@ -12,7 +12,9 @@ import math
 import os
 import random
 import re
+import shutil
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -135,6 +137,24 @@ def test_matrix_sum_equals_numpy_sum_of_data_files(ray_driver):
     assert total.dtype.kind == "i"
     assert np.array_equal(total, expected)
     assert total.sum() == np.loadtxt(left).sum() + np.loadtxt(right).sum()
+
+
+def run_data_section_as_in_a_notebook() -> dict:
+    """The `donnees` section the way Jupyter runs it: no __file__, the notebook's folder as working directory."""
+    code, _ = course.section_code(MATRICES, "donnees")
+    namespace = {"__name__": "__main__", "Path": Path}
+    exec(code, namespace)  # noqa: S102
+    return namespace
+
+
+def test_notebook_finds_the_data_next_to_it_or_says_which_folder_is_missing(tmp_path, monkeypatch):
+    stated(r"Si le dossier\s+`course-data` manque, le programme s'arrête sur un message qui donne le chemin attendu")
+    monkeypatch.chdir(tmp_path)
+    expected = tmp_path / "course-data" / "01-les-taches"
+    with pytest.raises(FileNotFoundError, match=re.escape(str(expected))):
+        run_data_section_as_in_a_notebook()
+    shutil.copytree(course.ROOT / "course-data" / "01-les-taches", expected)  # the archive, extracted here
+    assert run_data_section_as_in_a_notebook()["DONNEES"] == expected
 
 
 # --- exercise 2: Fibonacci -----------------------------------------------------------------------------
