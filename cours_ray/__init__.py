@@ -1,1 +1,1 @@
-"""Machinerie du site Cours Ray : exécution des extraits au build, cache, Ray local."""
+"""Machinerie du site Cours Ray : exécution des extraits au build, cache, Ray local."""

@@ -30,6 +30,11 @@ PRIVATE_ENV = {
 }
 
 
+# Set, with the cluster's description as JSON, for the clients of a private local Ray that cours-ray started (a
+# build's, or a test session's): a RAY_ADDRESS that comes with it names such a Ray, not a cluster chosen on purpose.
+LOCAL_CLUSTER_VARIABLE = "COURS_RAY_LOCAL_CLUSTER"
+
+
 class ClusterError(RuntimeError):
     """Ray cannot be started or reached."""
 
@@ -40,12 +45,35 @@ def requested_address() -> str | None:
     return address or None
 
 
+def private_local_cluster() -> dict | None:
+    """The description ({"nodes", "cpus"}) of the private local Ray that RAY_ADDRESS names, if cours-ray started it."""
+    text = os.environ.get(LOCAL_CLUSTER_VARIABLE)
+    return json.loads(text) if text and requested_address() else None
+
+
+def machine_fingerprint() -> str:
+    """What a private local Ray's shape depends on: this machine's CPUs (and the container's CPU quota, that Ray
+    honours). Part of the cache key, so that outputs measured on another machine are not reused."""
+    quota = Path("/sys/fs/cgroup/cpu.max")
+    return f"local:{os.cpu_count()}:{quota.read_text().strip() if quota.exists() else ''}"
+
+
+def describe_requested_cluster(env: dict[str, str]) -> dict:
+    """Nodes and CPUs of the cluster RAY_ADDRESS names (a short-lived driver, run once per build that executes)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "cours_ray.ray_head", "--describe"], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    if result.returncode:
+        raise ClusterError(f"Le cluster RAY_ADDRESS={env.get('RAY_ADDRESS')} n'a pas pu être décrit :\n{result.stderr[-2000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 def check_reachable(address: str, timeout: float = REACH_TIMEOUT_S) -> None:
     """Fail within `timeout` seconds, in French, when nothing listens at `address` (host:port or ray://host:port)."""
     hostport = address.split("://", 1)[-1].rstrip("/")
     host, _, port = hostport.rpartition(":")
     if not host or not port.isdigit():
-        raise ClusterError(f"RAY_ADDRESS={address!r} : adresse illisible, attendu « hôte:port » (par exemple 10.0.0.5:6379)")
+        raise ClusterError(f"RAY_ADDRESS={address!r} : adresse illisible, attendu « hôte:port » (par exemple 10.0.0.5:6379)")
     try:
         with socket.create_connection((host, int(port)), timeout=timeout):
             pass
@@ -63,6 +91,7 @@ class LocalRay:
         self.address: str | None = None
         self.temp_dir: Path | None = None
         self.starts = 0
+        self.description: dict | None = None  # {"nodes": 1, "cpus": 2}, once started
         self._token = secrets.token_hex(32)
         self._keeper: subprocess.Popen | None = None
 
@@ -78,7 +107,7 @@ class LocalRay:
     def client_env(self) -> dict[str, str]:
         """Environment variables that make a plain `ray.init()` connect to this cluster."""
         assert self.address, "LocalRay.start() n'a pas été appelé"
-        return {**self.auth_env(), "RAY_ADDRESS": self.address}
+        return {**self.auth_env(), "RAY_ADDRESS": self.address, LOCAL_CLUSTER_VARIABLE: json.dumps(self.description)}
 
     def start(self) -> dict[str, str]:
         if self.running:
@@ -101,7 +130,9 @@ class LocalRay:
             log = (self.temp_dir / "keeper.log").read_text(errors="replace")[-3000:]
             self.stop()
             raise ClusterError(f"Le Ray local n'a pas démarré en {START_TIMEOUT_S} s.\n{log}")
-        self.address = json.loads(line)["address"]
+        hello = json.loads(line)
+        self.address = hello.pop("address")
+        self.description = hello
         return self.client_env()
 
     def stop(self) -> None:

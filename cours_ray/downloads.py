@@ -37,7 +37,7 @@ def data_archive(root: Path) -> bytes:
     """course-data/ as a zip whose entries keep the `course-data/...` prefix, identical from one build to the next."""
     folder = root / "course-data"
     if not folder.is_dir():
-        raise FileNotFoundError(f"{folder} : dossier des données du cours introuvable, requis par les cahiers")
+        raise FileNotFoundError(f"{folder} : dossier des données du cours introuvable, requis par les cahiers")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):

@@ -34,7 +34,7 @@ class NotebookPageError(Exception):
 def _once(pattern: re.Pattern, replacement: str, text: str, what: str) -> str:
     result, count = pattern.subn(replacement, text)
     if count != 1:
-        raise NotebookPageError(f"{what} : trouvé {count} fois au lieu d'une dans la page rendue par mkdocs-jupyter")
+        raise NotebookPageError(f"{what} : trouvé {count} fois au lieu d'une dans la page rendue par mkdocs-jupyter")
     return result
 
 
@@ -69,6 +69,6 @@ def _with_alt_text(match: re.Match) -> str:
         raise NotebookPageError("une figure du cahier n'est pas un SVG lisible") from None
     title = _SVG_TITLE.search(svg)
     if title is None:
-        raise NotebookPageError("une figure du cahier n'a pas de titre <title> : pas de texte alternatif")
+        raise NotebookPageError("une figure du cahier n'a pas de titre <title> : pas de texte alternatif")
     attributes = re.sub(r'\s*alt="[^"]*"', "", f"{match['before']} {match['after']}").strip()
     return f'<img {attributes + " " if attributes else ""}alt="{title["title"]}" src="data:image/svg+xml;base64,{match["data"]}">'

@@ -1,170 +1,369 @@
-"""Find a page's executable Python blocks and expand their snippets, remembering where each line comes from.
+"""The page model: a course page parsed once (markdown-it-py), into what the build, the notebooks and the tests use.
 
-Expansion goes through pymdownx.snippets itself, configured like in mkdocs.yml, so the code run here is
-exactly the code the page shows.
+A page is a tree of nodes (text, headings, fences, admonitions) with their source lines; its executable blocks
+(```python exec="on"```, snippets expanded), grouped into sessions; and its exercises, each with its statement,
+its solution and its verification. Conventions (CONTRIBUTING.md):
+
+- `!!! question ":material-pencil-outline: À compléter"` states an exercise with code to write; a plain
+  ```python fence inside it is the skeleton the learner gets;
+- `!!! question ":material-comment-question-outline: À faire"` asks a question answered in words;
+- the `??? success "Solution"` right after the statement is its solution;
+- the `??? check "Vérification"` right after the solution of an « À compléter » holds the blocks that check it.
+
+A session is a sequence of blocks that run in one fresh Jupyter kernel: by default, the blocks that include one
+snippet file (each snippet file is a complete program). A block without a snippet continues the session of the
+block before it; `session="nom"` on a fence chooses its session explicitly.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import markdown
-import yaml
+from markdown_it import MarkdownIt
+from mdit_py_plugins.admon import admon_plugin
 
-FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*\{?[ \t]*\.?(?P<lang>[\w+-]*)(?P<attrs>[^`]*?)\}?[ \t]*$")
-_EXEC_ON = re.compile(r"""\bexec\s*=\s*["']?(on|1|true|yes)["']?""", re.IGNORECASE)
+from cours_ray.snippets import SNIPPET_LINE, Origin, SnippetError, SnippetExpander
 
+COMPLETE = ":material-pencil-outline: À compléter"
+ANSWER = ":material-comment-question-outline: À faire"
+EXERCISE_TITLES = {COMPLETE: "completer", ANSWER: "faire"}
+SOLUTION, VERIFICATION = "Solution", "Vérification"
 
-def is_executable(lang: str, attrs: str) -> bool:
-    """A fence that the build runs: ```python exec="on"``` (markdown-exec's syntax)."""
-    return lang in ("python", "py") and bool(_EXEC_ON.search(attrs or ""))
-
-
-def fence_closing(fence: str) -> re.Pattern:
-    """The line that closes a fence opened by `fence` (``` or ~~~, at least as long)."""
-    return re.compile(rf"^[ \t]*{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$")
-_SNIPPET_LINE = re.compile(r"""^[ \t]*-{1,}8<-{1,}[ \t]+(?P<quote>["'])(?P<target>[^"']+)(?P=quote)[ \t]*$""")
+_ATTRIBUTE = re.compile(r"""([\w-]+)\s*=\s*("[^"]*"|'[^']*'|[^\s}]+)""")
+_TRUE = {"on", "1", "true", "yes"}
+_ADMONITION_INFO = re.compile(r'^\s*(?P<kind>[\w-]+)(?:\s+"(?P<title>[^"]*)")?\s*$')
+_SHORTCODE = re.compile(r":[a-z0-9_+-]+:")
 
 
-@dataclass(frozen=True)
-class Origin:
-    """Where one line of executed code was written: a file (relative to the repo) and its 1-based line."""
-
-    path: str
-    line: int
-
-    def __str__(self) -> str:
-        return f"{self.path}, ligne {self.line}"
+class PageError(Exception):
+    """The page breaks a convention of the course; the message names the page and the line."""
 
 
 @dataclass
 class Block:
     """One executable block of a page, snippets expanded."""
 
+    id: str  # stable across edits of the page's prose: "snippets/x.py:section", or "docs/page.md#bloc-k"
     number: int  # 1-based, in document order
     page_line: int  # line of the opening fence in the page
     code: str
     origins: list[Origin]  # one per line of `code`
     files: list[str] = field(default_factory=list)  # snippet files it includes, relative to the repo
+    session: str = ""
+    role: str | None = None  # None, "solution" or "verification"
+    exercise: int | None = None
+
+
+@dataclass
+class Text:
+    line: int  # first line, 1-based
+    lines: list[str]  # dedented
+
+
+@dataclass
+class Heading:
+    line: int
+    level: int
+    text: str
+
+
+@dataclass
+class Fence:
+    line: int
+    lang: str
+    attrs: dict[str, str]
+    lines: list[str]  # the whole fence, opening and closing lines included, dedented
+    block: Block | None = None
 
     @property
-    def main_file(self) -> str | None:
-        return self.files[0] if self.files else None
+    def body(self) -> str:
+        return "\n".join(self.lines[1:-1])
 
 
-class SnippetError(Exception):
-    """A snippet file or section cannot be found."""
+@dataclass
+class Admonition:
+    line: int
+    marker: str  # "!!!", "???" or "???+"
+    kind: str
+    title: str
+    children: list = field(default_factory=list)
 
 
-def load_snippet_config(config_file: Path) -> dict:
-    """The pymdownx.snippets settings of mkdocs.yml, with `!relative` base paths resolved."""
+@dataclass
+class Exercise:
+    number: int
+    kind: str  # "completer" or "faire"
+    statement: Admonition
+    solution: Admonition
+    verification: Admonition | None = None
 
-    class _Loader(yaml.SafeLoader):
-        pass
-
-    base_dir = str(config_file.parent)
-    _Loader.add_constructor("!relative", lambda loader, node: base_dir)
-    _Loader.add_multi_constructor("tag:yaml.org,2002:python/name:", lambda loader, suffix, node: None)
-    _Loader.add_constructor("!ENV", lambda loader, node: None)
-    data = yaml.load(config_file.read_text(encoding="utf-8"), Loader=_Loader)
-    for entry in data.get("markdown_extensions", []):
-        if isinstance(entry, dict) and "pymdownx.snippets" in entry:
-            return dict(entry["pymdownx.snippets"] or {})
-    raise SnippetError(f"{config_file} : l'extension pymdownx.snippets n'est pas configurée")
+    @property
+    def skeleton(self) -> str | None:
+        """The first plain ```python fence of the statement: what the learner starts from."""
+        return next((f.body for f in self.statement.children if isinstance(f, Fence) and f.block is None and f.lang in ("python", "py")), None)
 
 
-class SnippetExpander:
-    """Expands `--8<--` lines with pymdownx.snippets, and maps each resulting line to its file and line."""
+@dataclass
+class Session:
+    name: str
+    blocks: list[Block]
 
-    def __init__(self, snippet_config: dict, root: Path) -> None:
-        self.root = root.resolve()
-        config = dict(snippet_config)
-        config["check_paths"] = True
-        md = markdown.Markdown(extensions=["pymdownx.snippets"], extension_configs={"pymdownx.snippets": config})
-        self._pre = md.preprocessors["snippet"]
-
-    def resolve(self, target: str) -> tuple[Path, str | None]:
-        """The file a snippet target names, and its section (or None for the whole file)."""
-        parsed = self._pre.parse_snippet_target(target)
-        path = parsed and self._pre.get_snippet_path(parsed["path"])
-        if not path:
-            raise SnippetError(f"extrait introuvable : « {target} »")
-        if parsed["start"] or parsed["end"]:
-            raise SnippetError(f"« {target} » : seules les sections nommées sont prises en charge, pas les numéros de ligne")
-        return Path(path), parsed["section"]
-
-    def expand(self, line: str) -> tuple[list[str], list[Origin], str]:
-        """Expand one `--8<-- "file[:section]"` line: its lines, their origins, the file relative to the repo."""
-        match = _SNIPPET_LINE.match(line)
-        assert match, line
-        path, section = self.resolve(match["target"])
-        self._pre.seen = set()
-        try:
-            lines = self._pre.parse_snippets([line])
-        except Exception as error:  # pymdownx raises SnippetMissingError, a plain Exception
-            if section:
-                raise SnippetError(f"« {match['target']} » : section « {section} » introuvable dans {self.relative(path)}") from error
-            raise SnippetError(f"« {match['target']} » : {error}") from error
-        if section and not lines:
-            raise SnippetError(f"« {match['target']} » : la section « {section} » est vide")
-        relative = self.relative(path)
-        file_lines = path.read_text(encoding="utf-8").split("\n")
-        origins, cursor = [], 0
-        if section:  # a line of the section may also appear earlier in the file: start at the section's marker
-            cursor = next(
-                (i + 1 for i, text in enumerate(file_lines)
-                 if (m := self._pre.match_section(text)) and m.group("type") == "start" and m.group("name") == section),
-                0,
-            )
-        for expanded in lines:
-            while cursor < len(file_lines) and file_lines[cursor] != expanded:
-                cursor += 1
-            if cursor == len(file_lines):  # cannot happen unless pymdownx rewrote the line
-                raise SnippetError(f"{relative} : ligne développée introuvable dans le fichier : {expanded!r}")
-            origins.append(Origin(relative, cursor + 1))
-            cursor += 1
-        return lines, origins, relative
-
-    def relative(self, path: Path) -> str:
-        try:
-            return path.resolve().relative_to(self.root).as_posix()
-        except ValueError:
-            return str(path)
+    @property
+    def files(self) -> list[str]:
+        return sorted({file for block in self.blocks for file in block.files})
 
 
-def executable_blocks(text: str, page: str, expander: SnippetExpander) -> list[Block]:
-    """Every ```python exec="on"``` block of a page, in document order, snippets expanded."""
-    blocks: list[Block] = []
+@dataclass
+class Page:
+    path: str  # relative to the repository, e.g. "docs/01-les-taches.md"
+    text: str
+    title: str
+    nodes: list
+    blocks: list[Block]
+    exercises: list[Exercise]
+
+    @property
+    def sessions(self) -> list[Session]:
+        sessions: dict[str, Session] = {}
+        for block in self.blocks:
+            sessions.setdefault(block.session, Session(block.session, [])).blocks.append(block)
+        return list(sessions.values())
+
+    @property
+    def block_ids(self) -> dict[str, Block]:
+        return {block.id: block for block in self.blocks}
+
+    @property
+    def stem(self) -> str:
+        """The page's path under docs/, without its suffix: "01-les-taches", "partie/page"."""
+        return Path(self.path).relative_to("docs").with_suffix("").as_posix()
+
+
+def parse_page(text: str, path: str, expander: SnippetExpander) -> Page:
+    """Parse a page; PageError or SnippetError (with the page and line) when it breaks the course's conventions."""
     lines = text.split("\n")
+    tokens = _markdown().parse(text)
+    parser = _Parser(path, lines, expander)
+    nodes = parser.container(tokens, 0, len(tokens), 0, len(lines), 0)
+    title = next((node.text for node in nodes if isinstance(node, Heading) and node.level == 1), None)
+    if title is None:
+        raise PageError(f"{path} : la page n'a pas de titre de niveau 1 (« # Titre »)")
+    exercises = _exercises(path, nodes)
+    _assign_sessions(parser.blocks, path)
+    return Page(path, text, title, nodes, parser.blocks, exercises)
+
+
+def _markdown() -> MarkdownIt:
+    return MarkdownIt("commonmark").use(admon_plugin).enable("table")
+
+
+def fence_attributes(info: str) -> tuple[str, dict[str, str]]:
+    """The language and key="value" attributes of a fence's info string (```python exec="on" or ```{.python ...})."""
+    info = info.strip().lstrip("{").rstrip("}").strip()
+    lang = info.split(maxsplit=1)[0].lstrip(".") if info else ""
+    attrs = {key: value.strip("\"'") for key, value in _ATTRIBUTE.findall(info)}
+    return lang, attrs
+
+
+def is_executable(lang: str, attrs: dict[str, str]) -> bool:
+    """A fence that the build runs: ```python exec="on"``` (markdown-exec's syntax)."""
+    return lang in ("python", "py") and attrs.get("exec", "").lower() in _TRUE
+
+
+class _Parser:
+    def __init__(self, path: str, lines: list[str], expander: SnippetExpander) -> None:
+        self.path, self.lines, self.expander = path, lines, expander
+        self.blocks: list[Block] = []
+        self.ids: dict[str, int] = {}
+
+    def container(self, tokens, start: int, stop: int, first_line: int, last_line: int, indent: int) -> list:
+        """The nodes of tokens[start:stop] (one nesting level), covering source lines [first_line, last_line)."""
+        nodes: list = []
+        cursor = first_line  # first source line not yet part of a node
+        level = tokens[start].level if start < stop else 0
+        i = start
+        while i < stop:
+            token = tokens[i]
+            if token.level != level or token.map is None or token.nesting == -1:
+                i += 1
+                continue
+            begin, end = token.map
+            if token.type == "heading_open":
+                self.text(nodes, cursor, begin, indent)
+                nodes.append(Heading(begin + 1, int(token.tag[1]), tokens[i + 1].content.strip()))
+                cursor = end
+            elif token.type == "fence":
+                self.text(nodes, cursor, begin, indent)
+                nodes.append(self.fence(token, begin, end, indent))
+                cursor = end
+            elif token.type == "admonition_open":
+                close = self.closing(tokens, i)
+                self.text(nodes, cursor, begin, indent)
+                end = self.admonition_end(begin, end, indent)
+                nodes.append(self.admonition(tokens, i, close, begin, end, indent))
+                cursor = end
+                i = close
+            i += 1
+        self.text(nodes, cursor, last_line, indent)
+        return nodes
+
+    @staticmethod
+    def closing(tokens, i: int) -> int:
+        """The index of the admonition_close that matches the admonition_open at i."""
+        depth = 0
+        for j in range(i, len(tokens)):
+            depth += {"admonition_open": 1, "admonition_close": -1}.get(tokens[j].type, 0)
+            if depth == 0:
+                return j
+        return len(tokens) - 1
+
+    def admonition_end(self, begin: int, end: int, indent: int) -> int:
+        """An admonition's map may include the blank lines after it: they belong to the text that follows."""
+        while end > begin + 1 and not self.lines[end - 1].strip():
+            end -= 1
+        return end
+
+    def text(self, nodes: list, begin: int, end: int, indent: int) -> None:
+        chunk = [_dedent(line, indent) for line in self.lines[begin:end]]
+        if any(line.strip() for line in chunk):
+            nodes.append(Text(begin + 1, chunk))
+
+    def fence(self, token, begin: int, end: int, indent: int) -> Fence:
+        lang, attrs = fence_attributes(token.info)
+        lines = [_dedent(line, indent) for line in self.lines[begin:end]]
+        fence = Fence(begin + 1, lang, attrs, lines)
+        if is_executable(lang, attrs):
+            fence.block = self.block(fence)
+        return fence
+
+    def block(self, fence: Fence) -> Block:
+        code_lines: list[str] = []
+        origins: list[Origin] = []
+        files: list[str] = []
+        targets = []
+        for offset, body in enumerate(fence.lines[1:-1], start=1):
+            if match := SNIPPET_LINE.match(body):
+                try:
+                    expanded, expanded_origins, relative = self.expander.expand(body.strip())
+                except SnippetError as error:
+                    raise SnippetError(f"{self.path}, ligne {fence.line + offset} : {error}") from None
+                code_lines += expanded
+                origins += expanded_origins
+                files.append(relative)
+                targets.append(match["target"])
+            else:
+                code_lines.append(body)
+                origins.append(Origin(self.path, fence.line + offset))
+        only_include = len(targets) == 1 and len([line for line in fence.lines[1:-1] if line.strip()]) == 1
+        number = len(self.blocks) + 1
+        base = targets[0] if only_include else f"{self.path}#bloc-{number}"
+        self.ids[base] = self.ids.get(base, 0) + 1
+        block_id = base if self.ids[base] == 1 else f"{base}#{self.ids[base]}"
+        block = Block(block_id, number, fence.line, "\n".join(code_lines), origins, files, fence.attrs.get("session", ""))
+        self.blocks.append(block)
+        return block
+
+    def admonition(self, tokens, i: int, close: int, begin: int, end: int, indent: int) -> Admonition:
+        opening = tokens[i]
+        info = _ADMONITION_INFO.match(opening.info or "")
+        if info is None:
+            raise PageError(f"{self.path}, ligne {begin + 1} : encadré illisible : {self.lines[begin].strip()}")
+        title = info["title"] if info["title"] is not None else info["kind"].capitalize()
+        marker = self.lines[begin].strip().split()[0]
+        item = Admonition(begin + 1, marker, info["kind"], title)
+        children_start = i + 1
+        while children_start < close and tokens[children_start].type in ("admonition_title_open", "inline", "admonition_title_close"):
+            children_start += 1
+        item.children = self.container(tokens, children_start, close, begin + 1, end, indent + 4)
+        return item
+
+
+def _dedent(line: str, indent: int) -> str:
+    return line[indent:] if line[:indent].strip() == "" else line.lstrip()
+
+
+def _normal(title: str) -> str:
+    """A title stripped of icons, emoji, accents, case and punctuation: « 👇 A  Completer » -> "a completer"."""
+    title = _SHORTCODE.sub(" ", title)
+    title = unicodedata.normalize("NFKD", title)
+    title = "".join(c for c in title if c.isalnum() or c.isspace())
+    return " ".join(title.lower().split())
+
+
+_CANONICAL = {  # normalised title -> (marker, kind, exact title)
+    _normal(COMPLETE): ("!!!", "question", COMPLETE),
+    _normal(ANSWER): ("!!!", "question", ANSWER),
+    _normal(SOLUTION): ("???", "success", SOLUTION),
+    _normal(VERIFICATION): ("???", "check", VERIFICATION),
+}
+
+
+def _exercises(path: str, nodes: list) -> list[Exercise]:
+    """The page's exercises, in order; their blocks get their role. Near-miss titles and missing parts fail."""
+    exercises: list[Exercise] = []
+    siblings = [node for node in nodes if not isinstance(node, Text)]
+
+    def check_titles(items: list) -> None:
+        for node in items:
+            if isinstance(node, Admonition):
+                expected = _CANONICAL.get(_normal(node.title))
+                if expected and (node.marker, node.kind, node.title) != expected:
+                    raise PageError(
+                        f"{path}, ligne {node.line} : encadré « {node.marker} {node.kind} \"{node.title}\" » presque conforme ; "
+                        f"écrivez exactement : {expected[0]} {expected[1]} \"{expected[2]}\""
+                    )
+                check_titles(node.children)
+
+    check_titles(nodes)
     i = 0
-    while i < len(lines):
-        opening = FENCE_OPEN.match(lines[i])
-        if not opening:
+    while i < len(siblings):
+        node = siblings[i]
+        kind = EXERCISE_TITLES.get(node.title) if isinstance(node, Admonition) and node.kind == "question" else None
+        if kind is None:
+            if isinstance(node, Admonition) and node.title in (SOLUTION, VERIFICATION) and node.kind in ("success", "check"):
+                raise PageError(f"{path}, ligne {node.line} : « {node.title} » sans énoncé d'exercice juste avant")
             i += 1
             continue
-        indent, fence = opening["indent"], opening["fence"]
-        end = i + 1
-        closing = fence_closing(fence)
-        while end < len(lines) and not closing.match(lines[end]):
-            end += 1
-        is_exec = is_executable(opening["lang"], opening["attrs"])
-        if is_exec:
-            code_lines: list[str] = []
-            origins: list[Origin] = []
-            files: list[str] = []
-            for number in range(i + 1, end):
-                body = lines[number]
-                body = body[len(indent):] if body.startswith(indent) else body.lstrip()
-                if _SNIPPET_LINE.match(body):
-                    expanded, expanded_origins, relative = expander.expand(body)
-                    code_lines += expanded
-                    origins += expanded_origins
-                    files.append(relative)
-                else:
-                    code_lines.append(body)
-                    origins.append(Origin(page, number + 1))
-            blocks.append(Block(len(blocks) + 1, i + 1, "\n".join(code_lines), origins, files))
-        i = end + 1
-    return blocks
+        following = siblings[i + 1] if i + 1 < len(siblings) else None
+        if not (isinstance(following, Admonition) and following.title == SOLUTION):
+            raise PageError(f"{path}, ligne {node.line} : exercice sans « ??? success \"Solution\" » juste après son énoncé")
+        exercise = Exercise(len(exercises) + 1, kind, node, following)
+        i += 2
+        after = siblings[i] if i < len(siblings) else None
+        if isinstance(after, Admonition) and after.title == VERIFICATION:
+            if kind == "faire":
+                raise PageError(f"{path}, ligne {after.line} : une question « À faire » n'a pas de « Vérification »")
+            exercise.verification = after
+            i += 1
+        elif kind == "completer":
+            raise PageError(
+                f"{path}, ligne {node.line} : exercice « À compléter » sans « ??? check \"Vérification\" » après sa "
+                "solution ; le cahier d'exercices n'aurait rien pour vérifier la réponse."
+            )
+        for role, box in (("solution", exercise.solution), ("verification", exercise.verification)):
+            for fence in _fences(box.children if box else []):
+                if fence.block:
+                    fence.block.role, fence.block.exercise = role, exercise.number
+        exercises.append(exercise)
+    return exercises
+
+
+def _fences(nodes: list):
+    for node in nodes:
+        if isinstance(node, Fence):
+            yield node
+        elif isinstance(node, Admonition):
+            yield from _fences(node.children)
+
+
+def _assign_sessions(blocks: list[Block], path: str) -> None:
+    current = path
+    for block in blocks:
+        if block.session:
+            current = block.session
+        elif block.files:
+            current = block.files[0]
+        block.session = current

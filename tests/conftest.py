@@ -1,6 +1,10 @@
 """Session fixtures: ONE private local Ray for the whole run, ONE strict build of the site, and the final check
 that no process the suite started is left behind.
 
+The build uses the course's own execution cache (.cache/cours-ray, as `mkdocs serve` does): a session whose code,
+data and versions did not change since it last ran is not run again. `pytest --page docs/x.md` tests that page
+alone (its blocks, snippets, notebooks and claims); the build then takes the other pages from the cache.
+
 Order of a full run (pytest_collection_modifyitems): the snippet files start running standalone, in the
 background, as soon as the session starts, while the tests that need neither them nor the build run; then the
 build, on a Ray that nothing else uses (its outputs, such as how many workers a warm-up obtained, must not
@@ -39,11 +43,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--update-outputs",
         action="store_true",
-        help="réécrit tests/outputs/ à partir des sorties de la construction (après un changement voulu)",
+        help="réécrit les sorties attendues (tests/__snapshots__/) à partir de la construction, après un changement voulu "
+        "(l'option --snapshot-update de syrupy)",
     )
+    parser.addoption("--page", action="append", default=[], help="ne teste que cette page (docs/....md) ; répétable")
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--update-outputs"):
+        config.option.update_snapshots = True
+    unknown = [page for page in config.getoption("--page") if page not in course.pages()]
+    if unknown:
+        raise pytest.UsageError(f"--page : page(s) introuvable(s) : {unknown} ; pages du cours : {course.pages()}")
     os.environ[SESSION_MARKER] = uuid.uuid4().hex
     # Before anything imports ray, because Ray reads these at import time: without the local-only switch a driver
     # resolves 127.0.0.1 to the machine's address, where the private cluster does not listen; without the token
@@ -53,8 +64,23 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_leftovers] = []
 
 
+def _concerns(item: pytest.Item, pages: list[str]) -> bool:
+    """A test of one of `pages`: parametrized by it (or by one of its snippets), or in its claims file."""
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    if params.get("page") in pages:
+        return True
+    if params.get("snippet") and any(params["snippet"] in course.snippets_of(page) for page in pages):
+        return True
+    stems = {Path(page).relative_to("docs").with_suffix("").as_posix().replace("-", "_").replace("/", "_") for page in pages}
+    return item.path.stem in {f"test_claims_{stem}" for stem in stems}
+
+
 @pytest.hookimpl(trylast=True)  # after -k / -m deselection
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if pages := config.getoption("--page"):
+        kept = [item for item in items if _concerns(item, pages)]
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        items[:] = kept
     def rank(item: pytest.Item) -> tuple[bool, bool, bool, bool]:
         fixtures = getattr(item, "fixturenames", ())
         return (
@@ -103,7 +129,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         lines = "\n".join(f"  pid {pid} : {command[:200]}" for pid, command in leftovers)
         if reporter:
             reporter.write("\n")
-            reporter.write_line(f"ÉCHEC : des processus démarrés par les tests tournent encore après la session :\n{lines}", red=True, bold=True)
+            reporter.write_line(f"ÉCHEC : des processus démarrés par les tests tournent encore après la session :\n{lines}", red=True, bold=True)
         for pid, _ in leftovers:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
@@ -119,12 +145,13 @@ class SiteBuild:
     site: Path
     cache: Path
 
-    def outputs(self, page: str) -> list[dict] | None:
-        return course.cache_outputs(self.cache, page)
+    def results(self, page: str) -> course.PageResult:
+        """What the build's kernels produced for the page, through the machinery's cache."""
+        return course.cached_results(self.cache, page)
 
     def why_not_executed(self, page: str) -> str:
         errors = "\n".join(self.build.errors) or self.build.log[-3000:]
-        return f"{page} n'a pas été exécutée : la construction a échoué (code {self.build.returncode}).\n{errors}"
+        return f"{page} n'a pas été exécutée : la construction a échoué (code {self.build.returncode}).\n{errors}"
 
 
 class StandaloneRun:
@@ -154,11 +181,13 @@ class StandaloneRun:
 
 
 @pytest.fixture(scope="session")
-def standalone_runs(ray_cluster: LocalRay, tmp_path_factory: pytest.TempPathFactory) -> dict[str, StandaloneRun]:
+def standalone_runs(ray_cluster: LocalRay, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> dict[str, StandaloneRun]:
     """Every snippet file, running standalone, all at once (their outputs are not compared, only their asserts
     and exit codes count, so the load they put on each other is harmless)."""
     logs = tmp_path_factory.mktemp("standalone-logs")
-    runs = {snippet: StandaloneRun(snippet, tmp_path_factory.mktemp("standalone"), logs) for snippet in course.snippet_files()}
+    pages = request.config.getoption("--page")
+    snippets = [s for page in pages for s in course.snippets_of(page)] if pages else course.snippet_files()
+    runs = {snippet: StandaloneRun(snippet, tmp_path_factory.mktemp("standalone"), logs) for snippet in snippets}
     yield runs
     for run in runs.values():
         run.wait()
@@ -172,48 +201,24 @@ def _start_snippets_early(request: pytest.FixtureRequest) -> None:
 
 @pytest.fixture(scope="session")
 def site_build(ray_cluster: LocalRay, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> SiteBuild:
-    """One `mkdocs build --strict` of the real site, with an empty cache so that every block runs, against the
-    session's Ray, once the standalone snippets are done. Every test about the pages' outputs and the built site
-    reads this build."""
+    """One `mkdocs build --strict` of the real site, with the course's own cache (a session that did not change is
+    not run again), against the session's Ray, once the standalone snippets are done. Every test about the pages'
+    outputs and the built site reads this build."""
     if request.config.stash.get(_launch_snippets, False):
         for run in request.getfixturevalue("standalone_runs").values():
             run.wait()
     scratch = tmp_path_factory.mktemp("site-build")
-    env = course.build_env(COURS_RAY_CACHE_DIR=str(scratch / "cache"))
+    env = course.build_env(COURS_RAY_CACHE_DIR=str(course.DEFAULT_CACHE))
     build = course.mkdocs_build(course.ROOT, scratch / "site", env, timeout=BUILD_TIMEOUT_S)
-    return SiteBuild(build, scratch / "site", scratch / "cache")
+    return SiteBuild(build, scratch / "site", course.DEFAULT_CACHE)
 
 
 @pytest.fixture(scope="session")
 def site(site_build: SiteBuild) -> Path:
     """The built site's folder; the tests that read it fail (rather than error) when the build failed."""
     if not (site_build.site / "index.html").exists():
-        pytest.fail(f"le site n'a pas été construit : {site_build.why_not_executed('docs/index.md')}")
+        pytest.fail(f"le site n'a pas été construit : {site_build.why_not_executed('docs/index.md')}")
     return site_build.site
-
-
-@pytest.fixture(scope="session")
-def expected_outputs(site_build: SiteBuild, pytestconfig: pytest.Config) -> dict[str, dict[int, course.Section]]:
-    """tests/outputs/*.txt, first rewritten from the build when pytest runs with --update-outputs."""
-    if pytestconfig.getoption("--update-outputs"):
-        wanted = set()
-        for page in course.pages():
-            blocks, _ = course.page_blocks(page)
-            outputs = site_build.outputs(page)
-            if blocks and outputs is not None:
-                path = course.outputs_file(page)
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(course.render_outputs(page, outputs), encoding="utf-8")
-            if blocks:
-                wanted.add(course.outputs_file(page))
-        for stale in set(course.OUTPUTS.rglob("*.txt")) - wanted:
-            stale.unlink()
-    expected = {}
-    for page in course.pages():
-        path = course.outputs_file(page)
-        if path.exists():
-            expected[page] = course.parse_outputs(path.read_text(encoding="utf-8"))
-    return expected
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""What the tests know about the course: its pages, their blocks, the snippets, the expected outputs, builds.
+"""What the tests know about the course: its pages (the machinery's page model), the snippets, builds and their
+reports, the outputs the build's kernels produced (read from the cache through the machinery's API).
 
 Everything is found by globbing `docs/` and `snippets/`, so a new chapter is covered without editing the tests.
 """
@@ -6,7 +7,6 @@ Everything is found by globbing `docs/` and `snippets/`, so a new chapter is cov
 from __future__ import annotations
 
 import ast
-import json
 import os
 import re
 import shutil
@@ -18,18 +18,21 @@ from functools import cache
 from pathlib import Path, PurePosixPath
 
 from cours_ray.downloads import ChapterNotebooks
-from cours_ray.notebooks import has_exercises
-from cours_ray.pages import Block, SnippetError, SnippetExpander, executable_blocks, load_snippet_config
+from cours_ray.execute import Execution, ExecutionError, PageResult, Project
+from cours_ray.outputs import page_outputs
+from cours_ray.pages import Page
+from cours_ray.report import REPORT_FILE, BuildReport
+from cours_ray.snippets import SECTION_MARK, SNIPPET_LINE, SnippetExpander
 
 import masks
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 SNIPPETS = ROOT / "snippets"
-OUTPUTS = Path(__file__).resolve().parent / "outputs"
-SNIPPET_LINE = re.compile(r"""^[ \t]*-{1,}8<-{1,}[ \t]+(?P<quote>["'])(?P<target>[^"']+)(?P=quote)[ \t]*$""")
+PROJECT = Project(ROOT / "mkdocs.yml")
+DEFAULT_CACHE = ROOT / ".cache" / "cours-ray"  # the cache `mkdocs serve` and `mkdocs build` use (mkdocs.yml)
 SNIPPET_TIMEOUT_S = 300  # a snippet file run standalone
-SECTION_MARK = re.compile(r"^\s*#\s*-{1,}8<-{1,}\s*\[(?P<kind>start|end):(?P<name>[^\]]+)\]\s*$")
+AUTHOR_SWITCHES = ("COURS_RAY_CACHE", "COURS_RAY_EXECUTE", "COURS_RAY_TIMEOUT", "COURS_RAY_CACHE_DIR")
 
 
 # --- pages and blocks ---------------------------------------------------------------------------------
@@ -37,12 +40,27 @@ SECTION_MARK = re.compile(r"^\s*#\s*-{1,}8<-{1,}\s*\[(?P<kind>start|end):(?P<nam
 
 def pages() -> list[str]:
     """Every page of the site, relative to the repository (`docs/...md`)."""
-    return sorted(p.relative_to(ROOT).as_posix() for p in DOCS.rglob("*.md"))
+    return PROJECT.page_paths()
+
+
+@cache
+def parsed(page: str) -> tuple[Page | None, str | None]:
+    """The page's model, or the error that prevents making it (a missing snippet, a near-miss title...)."""
+    try:
+        return PROJECT.parse(page), None
+    except ExecutionError as error:
+        return None, str(error)
+
+
+def page_model(page: str) -> Page:
+    model, error = parsed(page)
+    assert model is not None, error
+    return model
 
 
 def chapters() -> list[str]:
     """The pages that have exercises, hence notebooks (same rule as the build)."""
-    return [page for page in pages() if has_exercises((ROOT / page).read_text(encoding="utf-8"))]
+    return [page for page in pages() if parsed(page)[0] is not None and parsed(page)[0].exercises]
 
 
 def chapter_notebooks(page: str) -> ChapterNotebooks:
@@ -53,23 +71,32 @@ def snippet_files() -> list[str]:
     return sorted(p.relative_to(ROOT).as_posix() for p in SNIPPETS.rglob("*.py"))
 
 
-@cache
+def snippets_of(page: str) -> list[str]:
+    """The snippet files under snippets/<page>/ (the folder mirrors the page)."""
+    stem = PurePosixPath(page).relative_to("docs").with_suffix("").as_posix()
+    return [s for s in snippet_files() if s.startswith(f"snippets/{stem}/")]
+
+
 def expander() -> SnippetExpander:
     """Expands `--8<--` lines with pymdownx.snippets, configured exactly like mkdocs.yml."""
-    return SnippetExpander(load_snippet_config(ROOT / "mkdocs.yml"), ROOT)
+    return PROJECT.expander
 
 
-@cache
-def page_blocks(page: str) -> tuple[list[Block], str | None]:
-    """The page's executable blocks, or the error that prevents finding them (e.g. a missing snippet)."""
-    try:
-        return executable_blocks((ROOT / page).read_text(encoding="utf-8"), page, expander()), None
-    except SnippetError as error:
-        return [], f"{page} : {error}"
+def block_id(page: str, block) -> str:  # noqa: ANN001
+    return f"{page}@{block.id}"
 
 
-def block_id(page: str, block: Block) -> str:
-    return f"{page}:{block.page_line}"
+def cached_results(cache_dir: Path, page: str) -> PageResult:
+    """What the build's kernels produced for the page's sessions, as the machinery finds it in its cache."""
+    return Execution(PROJECT, cache_dir=cache_dir, timeout=1, report=lambda message: None).cached(page_model(page))
+
+
+def shown(outputs: list[dict]) -> str:
+    """What a block's test compares: each text output under its title, masked, then each figure's alt text."""
+    texts, figures = page_outputs(outputs)
+    parts = [f"[{text.title}]\n{masks.mask(text.text).rstrip(chr(10))}" for text in texts]
+    parts += [f"[figure] {figure.alt}" for figure in figures]
+    return "\n".join(parts)
 
 
 # --- snippet sections, executed as shown ---------------------------------------------------------------
@@ -139,55 +166,12 @@ def includes(page: str) -> list[str]:
     return [m["target"] for line in text.split("\n") if (m := SNIPPET_LINE.match(line))]
 
 
-# --- expected outputs ----------------------------------------------------------------------------------
-
-HEADER = re.compile(r"^=== bloc (?P<number>\d+) · (?P<page>\S+):(?P<line>\d+) ===$", re.M)
-
-
-@dataclass
-class Section:
-    number: int
-    page_line: int
-    body: str
-
-
-def outputs_file(page: str) -> Path:
-    return OUTPUTS / Path(page).relative_to("docs").with_suffix(".txt")
-
-
-def section_body(output: dict) -> str:
-    """What a block's test compares: its masked stdout, then the alt text of each figure."""
-    parts = [masks.mask(output["stdout"]).rstrip("\n")] if output["stdout"] else []
-    parts += [f"[figure] {figure['alt']}" for figure in output.get("figures", [])]
-    return "\n".join(parts)
-
-
-def render_outputs(page: str, outputs: list[dict]) -> str:
-    text = (
-        f"# Sorties attendues des blocs exécutés de {page}, masquées par tests/masks.py.\n"
-        "# Régénérer après un changement voulu : pytest --update-outputs\n\n"
-    )
-    for output in outputs:
-        body = section_body(output)
-        text += f"=== bloc {output['number']} · {page}:{output['page_line']} ===\n" + (body + "\n" if body else "") + "\n"
-    return text
-
-
-def parse_outputs(text: str) -> dict[int, Section]:
-    sections = {}
-    matches = list(HEADER.finditer(text))
-    for match, following in zip(matches, matches[1:] + [None]):
-        body = text[match.end() + 1 : following.start() if following else len(text)]
-        sections[int(match["number"])] = Section(int(match["number"]), int(match["line"]), body.rstrip("\n"))
-    return sections
-
-
 # --- builds --------------------------------------------------------------------------------------------
 
 
 def build_env(**overrides: str) -> dict[str, str]:
     """The environment of a test build: this process's (so the session's Ray), minus the author's switches."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COURS_RAY_") or k == "COURS_RAY_TESTS_SESSION"}
+    env = {k: v for k, v in os.environ.items() if k not in AUTHOR_SWITCHES}
     env["NO_MKDOCS_2_WARNING"] = "1"
     env.update(overrides)
     return env
@@ -198,20 +182,19 @@ class Build:
     returncode: int
     log: str
     seconds: float
+    site: Path
 
     @property
-    def executed_pages(self) -> list[str]:
-        return re.findall(r"cours-ray: (\S+) : \d+ bloc\(s\) exécuté\(s\)", self.log)
+    def report(self) -> BuildReport:
+        """The build's report, as the site publishes it (construction.json): what ran, what came from the cache."""
+        return BuildReport.load(self.site / REPORT_FILE)
 
-    @property
-    def summary(self) -> dict[str, int]:
-        match = re.search(r"exécution : (\d+) page\(s\), (\d+) bloc\(s\) .*; (\d+) page\(s\) servie\(s\) par le cache ; démarrages de Ray : (\d+)", self.log)
-        assert match, f"résumé d'exécution absent du journal :\n{self.log[-3000:]}"
-        return dict(zip(("pages", "blocks", "cached", "ray_starts"), map(int, match.groups())))
+    def executed_sessions(self) -> list[tuple[str, str]]:
+        return [(page.path, s.name) for page in self.report.pages for s in page.sessions if s.executed_at and not s.from_cache]
 
     @property
     def errors(self) -> list[str]:
-        return re.findall(r"cours-ray : .*", self.log)
+        return re.findall(r"cours-ray\s: .*", self.log)
 
 
 def mkdocs_build(root: Path, site: Path, env: dict[str, str], timeout: float = 300) -> Build:
@@ -220,15 +203,7 @@ def mkdocs_build(root: Path, site: Path, env: dict[str, str], timeout: float = 3
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(root / "mkdocs.yml"), "-d", str(site)],
         cwd=root, env=env, capture_output=True, text=True, timeout=timeout, check=False,
     )
-    return Build(result.returncode, result.stdout + result.stderr, time.monotonic() - started)
-
-
-def cache_outputs(cache_dir: Path, page: str) -> list[dict] | None:
-    path = cache_dir / (page.replace("/", "__") + ".json")
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))["outputs"]
-    except OSError:
-        return None
+    return Build(result.returncode, result.stdout + result.stderr, time.monotonic() - started, site)
 
 
 # --- scratch projects --------------------------------------------------------------------------------------

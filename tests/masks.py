@@ -1,4 +1,4 @@
-"""The only place where outputs are made deterministic before they are compared with tests/outputs/.
+"""The only place where outputs are made deterministic before they are compared with their snapshots (tests/__snapshots__/).
 
 Each mask is named, replaces one kind of value that differs from one run or one machine to the next, and comes
 with examples of what it changes and of near misses it must leave alone (tests/test_masks.py checks both, and

@@ -28,6 +28,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 import course
+from cours_ray.report import PAGE_FILE
 
 
 def _load_page_weight():
@@ -43,7 +44,8 @@ def _load_page_weight():
 
 page_weight = _load_page_weight()
 
-PAGES = course.pages()
+# The pages of docs/, and the one the build writes (« Construction du site »), named as if it were in docs/.
+PAGES = course.pages() + [f"docs/{PAGE_FILE}"]
 # The chapters' notebooks, rendered as pages by mkdocs-jupyter, named as if they were in docs/ (their URL).
 NOTEBOOK_PAGES = [
     f"docs/{course.chapter_notebooks(chapter).page(kind)}" for chapter in course.chapters() for kind in ("exercices", "solutions")

@@ -80,15 +80,16 @@ def sleeps_of(remote_function, *args) -> list[float]:
 # --- section 1: calling tasks ---------------------------------------------------------------------------
 
 
-def test_page_lists_the_three_arguments_of_ray_init():
-    listed = stated(r"Les (\w+) arguments : - `([^`]+)` : .*? - `([^`]+)` : .*? - `([^`]+)` :")
+def test_page_lists_the_arguments_of_ray_init():
+    listed = stated(r"Les (\w+) arguments : - `([^`]+)` : .*? - `([^`]+)` :")
     for snippet in CHAPTER_SNIPPETS:
         code, _ = course.section_code(snippet, "preambule")
         calls = [n for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Call) and ast.unparse(n.func) == "ray.init"]
         assert len(calls) == 1, f"{snippet} : un seul ray.init attendu dans le préambule"
         arguments = [f"{k.arg}={ast.unparse(k.value)}" for k in calls[0].keywords]
         assert len(arguments) == number(listed[1]), f"{snippet} : la page annonce {listed[1]} arguments, le code en a {len(arguments)}"
-        assert arguments == [listed[2], listed[3], listed[4]], snippet
+        assert arguments == [listed[2], listed[3]], snippet
+        assert "if not ray.is_initialized():" in code, f"{snippet} : la page dit que le préambule ne se reconnecte pas s'il est connecté"
 
 
 def test_regular_function_returns_one_and_remote_function_cannot_be_called_directly():

@@ -15,8 +15,11 @@ from pathlib import Path
 
 import pytest
 
+import nbformat
+
 from cours_ray.cluster import ray_pids_under
-from course import ROOT, cache_outputs
+from cours_ray.report import REPORT_FILE, BuildReport
+from course import ROOT, chapter_notebooks
 
 CHAPTER = "docs/01-les-taches.md"
 
@@ -33,8 +36,11 @@ def test_chapter_1_built_on_two_nodes_runs_its_tasks_on_both(tmp_path):
     assert report["returncode"] == 0, report["log"]
     assert len(report["nodes"]) == 2
 
-    printed = "".join(output["stdout"] for output in cache_outputs(tmp_path / "cache", CHAPTER))
-    assert "sur un cluster de 2 nœuds" in printed  # the page says which cluster built it
+    page = BuildReport.load(tmp_path / "site" / REPORT_FILE).page(CHAPTER)
+    assert {json.dumps(s.cluster) for s in page.sessions} == {json.dumps({"nodes": 2, "cpus": 2})}
+    assert "sur un cluster de 2 nœuds" in page.stamp()  # the page says which cluster built it
+    notebook = nbformat.read(tmp_path / "site" / chapter_notebooks(CHAPTER).download("solutions"), as_version=4)
+    printed = "".join(o.get("text", "") for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs)
     assert "Tâches exécutées sur 2 nœuds" in printed  # SPREAD put tasks on both nodes
     leftovers = ray_pids_under(Path(report["ray_dir"]))
     shutil.rmtree(report["ray_dir"], ignore_errors=True)

@@ -2,9 +2,11 @@
 folder, next to the extracted data archive, and run in a fresh Jupyter kernel (nbclient) that joins the
 session's Ray through RAY_ADDRESS.
 
-- the solutions notebook runs from top to bottom without an error, and its code is the page's code;
+- the solutions notebook is the page's code with the outputs of the build, which ran its cells (session by
+  session, each in a fresh kernel);
 - in the exercises notebook, each verification cell fails (AssertionError, French message) while its exercise
-  is not done, and passes once the solution cells are put back, exercise after exercise, in one kernel;
+  is not done, and passes once the solution cells are put back, exercise after exercise, in ONE kernel from top
+  to bottom, as a learner runs it: this also proves the whole chapter runs in a single kernel;
 - the exercises notebook contains no solution: no line of solution code, no sentence of a solution.
 """
 
@@ -25,9 +27,11 @@ from nbclient.exceptions import CellExecutionError
 
 import course
 from cours_ray.downloads import data_download
-from cours_ray.notebooks import TO_COMPLETE, page_title
+from cours_ray.notebooks import TO_COMPLETE
+from cours_ray.outputs import stdout_of as printed
 
 CHAPTERS = course.chapters()
+SUCCESS = "✅"  # the first character of a verification's last line, once the exercise is done (CONTRIBUTING.md)
 KERNEL_TIMEOUT_S = 300  # one cell
 
 
@@ -42,7 +46,7 @@ def exercise(cell) -> int | None:
 @pytest.fixture(scope="module")
 def workspace(site: Path, tmp_path_factory: pytest.TempPathFactory):
     """Per chapter: an empty folder where the two notebooks and course-data.zip were downloaded from the site,
-    and the archive extracted, as « Travailler en local » says."""
+    and the archive extracted, as « Travailler en local » says."""
 
     def prepare(page: str) -> Path:
         folder = tmp_path_factory.mktemp("cahiers")
@@ -94,11 +98,11 @@ def test_chapter_page_links_to_its_notebooks_and_the_data(page, site):
     }
     links = {a.get_text(" ", strip=True): a for a in soup.select("article a[href]")}
     for text, file in wanted.items():
-        assert text in links, f"{page} : pas de lien « {text} » (liens : {sorted(links)})"
+        assert text in links, f"{page} : pas de lien « {text} » (liens : {sorted(links)})"
         target = _target(site, html, links[text]["href"])
-        assert target == file and file.is_file(), f"{page} : « {text} » mène à {target}, attendu {file}"
+        assert target == file and file.is_file(), f"{page} : « {text} » mène à {target}, attendu {file}"
         if text.startswith("Télécharger"):
-            assert links[text].has_attr("download"), f"{page} : le lien « {text} » ne télécharge pas (attribut download)"
+            assert links[text].has_attr("download"), f"{page} : le lien « {text} » ne télécharge pas (attribut download)"
 
 
 @pytest.mark.parametrize("kind", ["exercices", "solutions"])
@@ -110,7 +114,7 @@ def test_notebook_page_offers_the_notebook_and_the_data_for_download(page, kind,
     buttons = {_target(site, html, a["href"]) for a in soup.select("article a.md-button[download]")}
     assert buttons == {site / notebooks.download(kind), site / data_download()}, f"{html} : boutons {buttons}"
     rendered_title = soup.select_one("article h1").get_text(" ", strip=True)
-    assert rendered_title.startswith(page_title((course.ROOT / page).read_text(encoding="utf-8"))), rendered_title
+    assert rendered_title.startswith(course.page_model(page).title), rendered_title
     scripts = [s.get("src") for s in soup.select("script[src]")]
     assert all(src and not re.match(r"^(https?:)?//", src) for src in scripts), f"{html} : scripts {scripts}"
 
@@ -128,14 +132,18 @@ def test_data_archive_holds_course_data_as_is(site):
 
 @pytest.mark.parametrize("page", CHAPTERS)
 def test_solutions_notebook_is_the_page_code_with_the_build_outputs(page, workspace, site_build):
+    """Identical by construction: the notebook's outputs are the very ones the page shows, from the same run."""
     notebook = read_notebook(workspace(page), page, "solutions")
-    blocks, error = course.page_blocks(page)
-    assert error is None, error
+    blocks = course.page_model(page).blocks
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]
     assert [cell.source for cell in code] == [block.code.strip("\n") for block in blocks]
-    outputs = site_build.outputs(page)
-    assert outputs is not None, site_build.why_not_executed(page)
-    assert [stdout_of(cell) for cell in code] == [output["stdout"] for output in outputs]
+    assert [cell.metadata["cours_ray"]["bloc"] for cell in code] == [block.id for block in blocks]
+    result = site_build.results(page)
+    assert result.executed, site_build.why_not_executed(page)
+    for cell, block in zip(code, blocks):
+        published = [{k: v for k, v in o.items() if k != "execution_count"} for o in cell.outputs]
+        built = [{k: v for k, v in o.items() if k != "execution_count"} for o in result.outputs(block.id)]
+        assert published == built, f"{block.id} : le cahier ne publie pas les sorties de la construction"
 
 
 @pytest.mark.parametrize("page", CHAPTERS)
@@ -163,25 +171,17 @@ def test_exercises_notebook_contains_no_solution(page, workspace):
     assert not any(cell.get("outputs") for cell in exercises.cells if cell.cell_type == "code"), "un cahier à faire n'a pas de sorties"
 
 
-# --- running them ------------------------------------------------------------------------------------------
-
-
-@pytest.mark.timeout(900)
 @pytest.mark.parametrize("page", CHAPTERS)
-def test_solutions_notebook_runs_top_to_bottom_in_a_fresh_kernel(page, workspace, ray_cluster):
-    folder = workspace(page)
-    notebook = read_notebook(folder, page, "solutions")
-    try:
-        kernel_client(notebook, folder).execute()
-    except CellExecutionError as error:
-        pytest.fail(f"{page}, cahier des solutions : une cellule échoue :\n{error}")
-    last_check = {}
-    for cell in notebook.cells:
-        if role(cell) == "verification" and cell.cell_type == "code":
-            last_check[exercise(cell)] = cell
-    assert last_check, f"{page} : aucune cellule de vérification"
-    silent = [number for number, cell in last_check.items() if "✅" not in stdout_of(cell)]
-    assert not silent, f"{page} : la vérification de ces exercices n'affiche pas son ✅ : {silent}"
+def test_each_verification_prints_its_success_line_after_the_solution(page, site_build):
+    result = site_build.results(page)
+    assert result.executed, site_build.why_not_executed(page)
+    last_check = {block.exercise: block for block in course.page_model(page).blocks if block.role == "verification"}
+    assert last_check, f"{page} : aucune vérification"
+    silent = [n for n, block in last_check.items() if not any(line.startswith(SUCCESS) for line in printed(result.outputs(block.id)).splitlines())]
+    assert not silent, f"{page} : la vérification de ces exercices n'affiche pas de ligne « {SUCCESS} … » : {silent}"
+
+
+# --- running them ------------------------------------------------------------------------------------------
 
 
 @pytest.mark.timeout(900)
@@ -219,31 +219,31 @@ def test_each_verification_fails_until_its_exercise_is_done(page, workspace, ray
             number = exercise(cell)
             if role(cell) == "exercice":
                 if error := run(cell):
-                    problems.append(f"exercice {number} : la cellule à compléter, telle quelle, lève {error.ename}")
+                    problems.append(f"exercice {number} : la cellule à compléter, telle quelle, lève {error.ename}")
                 if not verification_cells[number]:  # a question answered in words: the learner reads the solution
                     for solution in solution_cells[number]:
                         if error := run(solution):
-                            problems.append(f"exercice {number} : la solution échoue : {error.ename}: {error.evalue}")
+                            problems.append(f"exercice {number} : la solution échoue : {error.ename}: {error.evalue}")
                     done.add(number)
             elif role(cell) == "verification" and number not in done:
                 first, *others = verification_cells[number]
                 error = run(first)
                 if error is None:
-                    problems.append(f"exercice {number} : la vérification réussit alors que l'exercice n'est pas fait")
+                    problems.append(f"exercice {number} : la vérification réussit alors que l'exercice n'est pas fait")
                 elif error.ename != "AssertionError" or not error.evalue.strip():
-                    problems.append(f"exercice {number} : la vérification échoue sans message utile : {error.ename}: {error.evalue}")
+                    problems.append(f"exercice {number} : la vérification échoue sans message utile : {error.ename}: {error.evalue}")
                 else:
                     messages.append(f"exercice {number} : {error.evalue}")
                 for solution in solution_cells[number]:
                     if error := run(solution):
-                        problems.append(f"exercice {number} : la solution échoue : {error.ename}: {error.evalue}")
+                        problems.append(f"exercice {number} : la solution échoue : {error.ename}: {error.evalue}")
                 for check in (first, *others):
                     if error := run(check):
-                        problems.append(f"exercice {number} : la vérification échoue après la solution : {error.ename}: {error.evalue}")
+                        problems.append(f"exercice {number} : la vérification échoue après la solution : {error.ename}: {error.evalue}")
                 done.add(number)
             elif role(cell) != "verification":
                 if error := run(cell):
-                    problems.append(f"cellule « {cell.source.split(chr(10))[0]} » : {error.ename}: {error.evalue}")
+                    problems.append(f"cellule « {cell.source.split(chr(10))[0]} » : {error.ename}: {error.evalue}")
     record_property("messages des vérifications", "\n".join(messages))
     print("\n".join(messages))
     assert not problems, f"{page}, cahier d'exercices :\n" + "\n".join(problems)

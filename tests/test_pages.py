@@ -1,7 +1,10 @@
-"""Every code block of every page runs, and prints what tests/outputs/ expects.
+"""Every code block of every page runs, and shows what its snapshot expects.
 
-The `exec="on"` blocks are executed by the session's strict build (all blocks of a page in order, in one
-namespace, like the site does it); each block's test checks that build's output, masked by tests/masks.py.
+The `exec="on"` blocks are executed by the session's strict build (each session in its own Jupyter kernel); each
+block's test reads that build's outputs through the machinery and compares them, masked by tests/masks.py, with
+its snapshot (syrupy: tests/__snapshots__/test_pages.ambr), named by page and block id (snippet file and section),
+so that prose added to a page changes no expected output. After a wanted change: pytest --update-outputs
+(add --page docs/x.md to update one page only), then read the diff.
 Plain ```python fences (shown, not executed by the site: exercise templates...) run here, like pytest-codeblocks
 runs them, and no python fence may escape both paths without a written reason.
 """
@@ -26,49 +29,21 @@ EXEC_ON = re.compile(r"""\bexec\s*=\s*["']?(on|1|true|yes)["']?""", re.IGNORECAS
 def _block_params():
     params = []
     for page in course.pages():
-        blocks, error = course.page_blocks(page)
+        model, error = course.parsed(page)
         if error:
-            params.append(pytest.param(page, None, error, id=f"{page}:inclusion"))
-        params += [pytest.param(page, block, None, id=course.block_id(page, block)) for block in blocks]
+            params.append(pytest.param(page, None, error, id=f"{page}@analyse"))
+            continue
+        params += [pytest.param(page, block, None, id=course.block_id(page, block)) for block in model.blocks]
     return params
 
 
 @pytest.mark.parametrize(("page", "block", "error"), _block_params())
-def test_block_runs_and_prints_expected_output(page, block, error, site_build, expected_outputs):
+def test_block_output(page, block, error, site_build, snapshot):
     assert error is None, error
-    outputs = site_build.outputs(page)
+    outputs = site_build.results(page).outputs(block.id)
     if outputs is None:
         pytest.fail(site_build.why_not_executed(page))
-    by_number = {output["number"]: output for output in outputs}
-    output = by_number.get(block.number)
-    assert output is not None and output["page_line"] == block.page_line, (
-        f"la construction n'a pas exécuté le bloc {block.number} de la ligne {block.page_line} "
-        f"(blocs exécutés : {[(o['number'], o['page_line']) for o in outputs]})"
-    )
-    expected = expected_outputs.get(page, {}).get(block.number)
-    hint = "si le changement est voulu : pytest --update-outputs, puis relisez le diff de tests/outputs/"
-    assert expected is not None, f"{course.outputs_file(page).relative_to(course.ROOT)} n'a pas de section pour le bloc {block.number} ; {hint}"
-    assert expected.page_line == block.page_line, (
-        f"le bloc {block.number} est maintenant ligne {block.page_line} (attendu ligne {expected.page_line}) ; {hint}"
-    )
-    actual = course.section_body(output)
-    assert actual == expected.body, f"{course.block_id(page, block)} : la sortie a changé ; {hint}"
-
-
-@pytest.mark.parametrize("page", course.pages())
-def test_expected_outputs_file_lists_exactly_the_pages_blocks(page, expected_outputs):
-    blocks, error = course.page_blocks(page)
-    assert error is None, error
-    sections = expected_outputs.get(page, {})
-    assert [(s.number, s.page_line) for s in sections.values()] == [(b.number, b.page_line) for b in blocks], (
-        f"{course.outputs_file(page).relative_to(course.ROOT)} ne suit plus les blocs de la page : pytest --update-outputs"
-    )
-
-
-def test_no_expected_outputs_file_without_its_page(expected_outputs):
-    wanted = {course.outputs_file(page) for page in course.pages() if course.page_blocks(page)[0]}
-    stale = sorted(str(p.relative_to(course.ROOT)) for p in set(course.OUTPUTS.rglob("*.txt")) - wanted)
-    assert not stale, f"sorties attendues sans page (ou sans bloc exécuté) : {stale} ; pytest --update-outputs les retire"
+    assert course.shown(outputs) == snapshot, "sortie changée ; si c'est voulu : pytest --update-outputs, puis relisez le diff"
 
 
 # --- python fences: every one is covered ---------------------------------------------------------------
@@ -99,17 +74,18 @@ def test_every_python_fence_is_executed_or_skipped_with_a_reason():
     for page, fence in _fences():
         if _language(fence) not in PYTHON_LANGUAGES:
             continue
-        exec_lines = {b.page_line for b in course.page_blocks(page)[0]}
+        model = course.parsed(page)[0]
+        exec_lines = {b.page_line for b in model.blocks} if model else set()
         where = f"{page}:{fence.lineno} (```{fence.syntax})"
         if EXEC_ON.search(fence.syntax or ""):
             if fence.lineno not in exec_lines:
-                uncovered.append(f"{where} : exec=\"on\" mais absent des blocs que la construction exécute")
+                uncovered.append(f"{where} : exec=\"on\" mais absent des blocs que la construction exécute")
         elif fence.syntax == "python":
             continue  # run by test_plain_python_fence_runs, like pytest-codeblocks does
         elif _skip_reason(fence) is None:
-            uncovered.append(f"{where} : ni exécuté ni marqué <!--pytest.mark.skip(reason=\"...\")-->")
+            uncovered.append(f"{where} : ni exécuté ni marqué <!--pytest.mark.skip(reason=\"...\")-->")
         elif not _skip_reason(fence).strip():
-            uncovered.append(f"{where} : marqué skip sans raison écrite")
+            uncovered.append(f"{where} : marqué skip sans raison écrite")
     assert not uncovered, "blocs python qu'aucun test n'exécute :\n" + "\n".join(uncovered)
 
 

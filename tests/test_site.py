@@ -10,13 +10,14 @@ import pytest
 from bs4 import BeautifulSoup
 
 import course
-from cours_ray.pages import SnippetError
+from cours_ray.outputs import page_outputs
+from cours_ray.snippets import SnippetError
 
 ERROR_MARKERS = (
     "Traceback (most recent call last)",  # an exception rendered into the page
     "exited with errors",  # markdown-exec's failure report (bash, sh, console... blocks it runs itself)
     "exited with unexpected code",
-    "cours-ray :",  # the machinery's error messages
+    "cours-ray :",  # the machinery's error messages
 )
 
 
@@ -27,17 +28,17 @@ def html_path(site: Path, page: str) -> Path:
 
 def test_strict_build_succeeds(site_build):
     build = site_build.build
-    problems = [line for line in build.log.split("\n") if re.match(r"(WARNING|ERROR)\b", line) or "cours-ray :" in line]
+    problems = [line for line in build.log.split("\n") if re.match(r"(WARNING|ERROR)\b", line) or "cours-ray :" in line]
     assert build.returncode == 0, "mkdocs build --strict a échoué :\n" + "\n".join(problems or [build.log[-3000:]])
 
 
 @pytest.mark.parametrize("page", course.pages())
 def test_page_shows_no_traceback_nor_error(page, site_build):
     path = html_path(site_build.site, page)
-    assert path.exists(), f"{path} absent : la construction a échoué ?\n{site_build.why_not_executed(page)}"
+    assert path.exists(), f"{path} absent : la construction a échoué ?\n{site_build.why_not_executed(page)}"
     text = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").get_text()
     found = [marker for marker in ERROR_MARKERS if marker in text]
-    assert not found, f"{page} affiche une erreur : {found}"
+    assert not found, f"{page} affiche une erreur : {found}"
 
 
 @cache
@@ -48,13 +49,12 @@ def _rendered(site: Path, page: str) -> list:
 
 
 @cache
-def _shown(site: Path, cache_dir: Path, page: str) -> dict[int, str | None]:
-    """For each executed block: None when the page shows its code, its output and its figures, else what's wrong."""
+def _shown(site: Path, page: str) -> dict[str, str | None]:
+    """For each executed block: None when the page shows its code, its text outputs and its figures, else what's wrong."""
     elements = _rendered(site, page)
-    blocks, _ = course.page_blocks(page)
-    outputs = {o["number"]: o for o in course.cache_outputs(cache_dir, page) or []}
+    result_of = course.cached_results(course.DEFAULT_CACHE, page)
     result, cursor = {}, 0
-    for block in blocks:
+    for block in course.page_model(page).blocks:
         code = block.code.strip("\n")
         while cursor < len(elements) and not (
             elements[cursor].name == "div" and not elements[cursor].select_one(".filename") and elements[cursor].code
@@ -62,35 +62,38 @@ def _shown(site: Path, cache_dir: Path, page: str) -> dict[int, str | None]:
         ):
             cursor += 1
         if cursor == len(elements):
-            result[block.number] = "code absent de la page (ou dans le désordre)"
+            result[block.id] = "code absent de la page (ou dans le désordre)"
             cursor = 0
             continue
         cursor += 1
-        output = outputs.get(block.number, {"stdout": "", "figures": []})
+        texts, figures = page_outputs(result_of.outputs(block.id) or [])
         problem = None
-        if output["stdout"]:
+        for text in texts:
             shown = elements[cursor] if cursor < len(elements) else None
             title = shown and shown.select_one(".filename")
-            if not (title and title.get_text() == "Sortie" and shown.code.get_text().rstrip("\n") == output["stdout"].rstrip("\n")):
-                problem = "sortie absente, ou différente de ce que le bloc a imprimé"
+            if not (title and title.get_text() == text.title and shown.code.get_text().rstrip("\n") == text.text.expandtabs(4).rstrip("\n")):
+                problem = f"sortie « {text.title} » absente, ou différente de ce que le bloc a produit"
             cursor += 1
-        for figure in output["figures"]:
+        for figure in figures:
             shown = elements[cursor] if cursor < len(elements) else None
-            if not (shown and shown.name == "figure" and shown.svg and shown.svg.get("aria-label") == figure["alt"]):
-                problem = f"figure « {figure['alt'][:60]}… » absente ou sans son texte alternatif"
+            if not (shown and shown.name == "figure" and shown.svg and shown.svg.get("aria-label") == figure.alt):
+                problem = f"figure « {figure.alt[:60]}… » absente ou sans son texte alternatif"
             cursor += 1
-        result[block.number] = problem
+        result[block.id] = problem
     return result
 
 
 def _executed_blocks():
-    return [pytest.param(page, block, id=course.block_id(page, block)) for page in course.pages() for block in course.page_blocks(page)[0]]
+    return [
+        pytest.param(page, block, id=course.block_id(page, block))
+        for page in course.pages() if course.parsed(page)[0] for block in course.page_model(page).blocks
+    ]
 
 
 @pytest.mark.parametrize(("page", "block"), _executed_blocks())
 def test_executed_block_is_shown_with_its_output(page, block, site_build):
     assert html_path(site_build.site, page).exists(), site_build.why_not_executed(page)
-    problem = _shown(site_build.site, site_build.cache, page)[block.number]
+    problem = _shown(site_build.site, page)[block.id]
     assert problem is None, f"{course.block_id(page, block)} : {problem}"
 
 
@@ -157,8 +160,8 @@ def test_every_line_of_snippet_is_in_a_section(snippet):
             elif mark["name"] in open_sections:
                 open_sections.remove(mark["name"])
             else:
-                unbalanced.append(f"ligne {number} : fin de « {mark['name']} » sans début")
+                unbalanced.append(f"ligne {number} : fin de « {mark['name']} » sans début")
         elif line.strip() and not open_sections:
             outside.append(f"ligne {number} : {line.strip()}")
-    unbalanced += [f"section « {name} » jamais fermée" for name in open_sections]
+    unbalanced += [f"section « {name} » jamais fermée" for name in open_sections]
     assert not outside and not unbalanced, f"{snippet} :\n" + "\n".join(unbalanced + outside)

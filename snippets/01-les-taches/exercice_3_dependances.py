@@ -7,11 +7,8 @@ import time
 import matplotlib.pyplot as plt
 import ray
 
-ray.init(
-    ignore_reinit_error=True,
-    logging_level=logging.ERROR,
-    log_to_driver=False,
-)
+if not ray.is_initialized():  # déjà connecté : rien à faire
+    ray.init(logging_level=logging.ERROR, log_to_driver=False)
 # --8<-- [end:preambule]
 
 

@@ -1,7 +1,9 @@
 # --8<-- [start:connexion]
+import logging
+
 import ray
 
-ray.init()
+ray.init(logging_level=logging.ERROR)  # Ray n'affiche que ses messages d'erreur
 # --8<-- [end:connexion]
 
 # --8<-- [start:tache]
