@@ -14,6 +14,7 @@ import argparse
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -54,8 +55,9 @@ def one_edit_under_serve(project: Path, cache: Path, snippet: str) -> tuple[floa
         port = probe.getsockname()[1]
     log = open(project / "serve.log", "w")  # noqa: SIM115
     server = subprocess.Popen(
-        [sys.executable, "-m", "mkdocs", "serve", "--no-livereload", "-a", f"127.0.0.1:{port}"],
+        [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}"],
         cwd=project, env=environment(cache), stdout=log, stderr=subprocess.STDOUT,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # even when this script runs in the background
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -79,7 +81,7 @@ def one_edit_under_serve(project: Path, cache: Path, snippet: str) -> tuple[floa
         assert not session.from_cache, "la session modifiée n'a pas été réexécutée"
         return elapsed, session.seconds, page.path
     finally:
-        server.terminate()
+        server.send_signal(signal.SIGINT)  # Ctrl-C: mkdocs serve stops its Ray in order
         server.wait(60)
         log.close()
 
@@ -119,9 +121,9 @@ def main() -> None:
     executing = sum(s.seconds or 0 for p in cold_report.pages for s in p.sessions)
     print(f"{'construction':<36}{'durée (s)':>10}{'sessions exécutées':>20}{'démarrages de Ray':>19}")
     print(f"{'froide (cache vide)':<36}{cold:>10.1f}{cold_report.executed_sessions:>20}{cold_report.ray_starts:>19}")
-    print(f"{'chaude (rien n a changé)':<36}{warm:>10.1f}{warm_report.executed_sessions:>20}{warm_report.ray_starts:>19}")
+    print(f"{"chaude (rien n'a changé)":<36}{warm:>10.1f}{warm_report.executed_sessions:>20}{warm_report.ray_starts:>19}")
     print(f"{'sans exécution':<36}{off:>10.1f}{0:>20}{0:>19}")
-    print(f"{'une ligne modifiée (mkdocs serve)':<36}{edit:>10.1f}{1:>20}{0:>19}")
+    print(f"{'une ligne modifiée (mkdocs serve)':<36}{edit:>10.1f}{1:>20}{'—':>19}")
     print(f"\nexécution des sessions (froide) : {executing:.1f} s, dont {args.snippet} : {session:.1f} s ({page})")
     warm_ratio = warm / off
     target = 1.3 * session + 3

@@ -109,13 +109,16 @@ class LocalRay:
         assert self.address, "LocalRay.start() n'a pas été appelé"
         return {**self.auth_env(), "RAY_ADDRESS": self.address, LOCAL_CLUSTER_VARIABLE: json.dumps(self.description)}
 
-    def start(self) -> dict[str, str]:
-        if self.running:
-            return self.client_env()
+    def launch(self) -> None:
+        """Start the keeper, and Ray with it, without waiting: `start()` waits (mkdocs serve launches Ray while it
+        builds, so that the author's first edit does not wait for it)."""
+        if self._keeper is not None and self._keeper.poll() is None:
+            return
         # Short prefix: Ray's Unix sockets live under this directory and their paths are limited to 107 bytes.
         self.temp_dir = Path(tempfile.mkdtemp(prefix="cray-", dir="/tmp"))
         env = {key: value for key, value in os.environ.items() if key != "RAY_ADDRESS"}
         env.update(PRIVATE_ENV, RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=self._token)
+        self.address = None
         self._keeper = subprocess.Popen(
             [sys.executable, "-m", "cours_ray.ray_head", str(self.temp_dir)],
             stdin=subprocess.PIPE,
@@ -125,6 +128,12 @@ class LocalRay:
             start_new_session=True,  # Ctrl-C reaches mkdocs, which then stops Ray in order
         )
         self.starts += 1
+
+    def start(self) -> dict[str, str]:
+        """Start Ray (or finish starting it), and return what its clients need."""
+        if self.running and self.address:
+            return self.client_env()
+        self.launch()
         line = _readline(self._keeper.stdout, START_TIMEOUT_S)
         if not line:
             log = (self.temp_dir / "keeper.log").read_text(errors="replace")[-3000:]

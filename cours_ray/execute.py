@@ -183,13 +183,13 @@ class Execution:
             if self._cluster is None:
                 self._cluster = private_local_cluster() or self._describe(env)
             return env
-        if not self.local_ray.running:
+        if not (self.local_ray.running and self.local_ray.address):
             started = time.monotonic()
             try:
                 self.local_ray.start()
             except ClusterError as error:
                 raise ExecutionError(str(error)) from None
-            self.report(f"Ray local démarré sur {self.local_ray.address} en {time.monotonic() - started:.1f} s")
+            self.report(f"Ray local prêt sur {self.local_ray.address} ({time.monotonic() - started:.1f} s d'attente)")
         self._cluster = self.local_ray.description
         env.update(self.local_ray.client_env())
         return env

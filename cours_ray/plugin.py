@@ -25,7 +25,7 @@ from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.utils import get_relative_url
 
-from cours_ray.cluster import LocalRay
+from cours_ray.cluster import LocalRay, requested_address
 from cours_ray.downloads import DATA_ARCHIVE, ChapterNotebooks, data_archive, data_download
 from cours_ray.execute import Execution, ExecutionError, PageResult, Project
 from cours_ray.notebook_pages import NotebookPageError, notebook_page_html
@@ -56,6 +56,8 @@ class CoursRayPlugin(BasePlugin[CoursRayConfig]):
 
     def on_startup(self, *, command: str, dirty: bool) -> None:  # noqa: ARG002
         self.command = command
+        if command == "serve" and self.config.execute and not requested_address():
+            self.local_ray.launch()  # ready by the time the author edits a snippet
 
     def on_config(self, config):  # noqa: ANN001, ANN201
         self.final_site = None

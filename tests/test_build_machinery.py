@@ -253,7 +253,7 @@ def test_build_starts_and_stops_its_own_ray_leaving_no_process(scratch_project):
 
     first = course.mkdocs_build(scratch_project.root, scratch_project.root / "site", env, timeout=240)
     assert first.returncode == 0, first.log[-3000:]
-    assert first.report.ray_starts == 1 and "Ray local démarré sur 127.0.0.1:" in first.log
+    assert first.report.ray_starts == 1 and "Ray local prêt sur 127.0.0.1:" in first.log
     assert "42" in scratch_project.html("page")
     assert course.wait_for_no_process(marker) == [], "processus de Ray laissés par la construction"
 
