@@ -34,6 +34,10 @@ from cours_ray.session import SessionError, run_session
 from cours_ray.snippets import SnippetError, SnippetExpander, load_snippet_config, read_config
 
 log = logging.getLogger("cours_ray")
+# A session whose block fails on an `assert` runs again, in a fresh kernel, at most this many more times: the
+# asserts of a page's code check what its prose says about measured durations, and a measurement can be unlucky
+# (another program took the CPU). Every other failure fails at once.
+ASSERTION_RETRIES = 2
 
 
 class ExecutionError(Exception):
@@ -154,11 +158,16 @@ class Execution:
                     "ou un acteur Ray ; sa sortie n'atteint pas la page. Renvoyez la valeur et affichez-la côté driver."
                 )
         env = self._kernel_env()
-        executed_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        try:
-            run = run_session(page, session, cwd=self.project.root, env=env, timeout=self.timeout)
-        except SessionError as error:
-            raise ExecutionError(str(error)) from None
+        for attempt in range(1 + ASSERTION_RETRIES):
+            executed_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            try:
+                run = run_session(page, session, cwd=self.project.root, env=env, timeout=self.timeout)
+                break
+            except SessionError as error:
+                if error.ename != "AssertionError" or attempt == ASSERTION_RETRIES:
+                    tries = f"\n\n(la même assertion a échoué à chacun des {attempt + 1} essais)" if attempt else ""
+                    raise ExecutionError(f"{error}{tries}") from None
+                self.report(f"{page.path}, session {session.name} : une assertion a échoué, nouvel essai ({error.args[0].splitlines()[0]})")
         self.executed_sessions += 1
         self.report(f"{page.path}, session {session.name} : {len(session.blocks)} bloc(s) exécuté(s) en {run.total_seconds:.1f} s")
         return SessionEntry(

@@ -8,6 +8,7 @@ import html
 import re
 from dataclasses import dataclass
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")  # terminal colours: Jupyter draws them, a page shows them as text
 STDOUT, STDERR, VALUE = "Sortie", "Sortie d'erreur (stderr)", "Valeur de la dernière expression"
 
 
@@ -32,10 +33,11 @@ def page_outputs(outputs: list[dict]) -> tuple[list[TextOutput], list[FigureOutp
         data = output.get("data", {})
         if kind == "stream":
             title = STDOUT if output["name"] == "stdout" else STDERR
+            text = _ANSI.sub("", output["text"])
             if texts and texts[-1].title == title:
-                texts[-1].text += output["text"]
+                texts[-1].text += text
             else:
-                texts.append(TextOutput(title, output["text"]))
+                texts.append(TextOutput(title, text))
         elif "image/svg+xml" in data:
             figures.append(FigureOutput(data["image/svg+xml"], data.get("text/plain", "")))
         elif "text/plain" in data:

@@ -79,6 +79,10 @@ def _cours_ray_prologue(dump_path, with_figures):
 class SessionError(Exception):
     """A block raised, hung, killed its kernel or broke a rule of the course; the message says where."""
 
+    def __init__(self, message: str, ename: str | None = None) -> None:
+        super().__init__(message)
+        self.ename = ename  # the Python exception a block raised, if that is what happened
+
 
 @dataclass
 class SessionRun:
@@ -227,7 +231,7 @@ class _Where:
         message = f"{self.place(block, origin)} : exception levée.\n\n{self.remap(traceback) or f'{error.ename}: {error.evalue}'}"
         if error.ename == "NameError" and (hint := self._defined_elsewhere(error.evalue)):
             message += f"\n\n{hint}"
-        return SessionError(message)
+        return SessionError(message, error.ename)
 
     def _defined_elsewhere(self, evalue: str) -> str | None:
         match = re.search(r"name '(\w+)' is not defined", evalue)

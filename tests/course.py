@@ -143,6 +143,23 @@ def exec_assignments(snippet: str, section: str, *names: str, namespace: dict) -
     return namespace
 
 
+def exec_definitions(snippet: str, section: str, *names: str, namespace: dict) -> dict:
+    """Run only the statements of a section that define `names` (functions, classes, `name = ...`), not the rest
+    of it (a measurement, a call that needs Ray)."""
+    code, first = section_code(snippet, section)
+    tree = ast.parse("\n" * (first - 1) + code)
+
+    def defines(node: ast.stmt) -> bool:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            return node.name in names
+        return isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id in names for t in node.targets)
+
+    tree.body = [node for node in tree.body if defines(node)]
+    assert len(tree.body) == len(names), f"{snippet}:{section} ne définit plus {names}"
+    exec(compile(tree, str(ROOT / snippet), "exec"), namespace)  # noqa: S102
+    return namespace
+
+
 def literal_assignments(snippet: str, section: str) -> dict:
     """`name = <literal>` statements of a section, evaluated without running the section."""
     code, _ = section_code(snippet, section)

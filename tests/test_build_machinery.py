@@ -126,7 +126,7 @@ CHECK = """
 
     ```python exec="on"
     assert x == 1, "x doit valoir 1"
-    print("✅ x")
+    print("✓ x")
     ```
 """
 

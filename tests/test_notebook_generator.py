@@ -39,7 +39,7 @@ Du texte avec un [lien](autre.md#section).
 
     ```python exec="on"
     assert double(2) == 4, "double(2) doit valoir 4"
-    print("✅ double")
+    print("✓ double")
     ```
 
 ## Suite
@@ -71,7 +71,7 @@ def test_exercise_becomes_a_cell_to_complete_holding_the_skeleton():
     code = [c.source for c in cells(nb, "code")]
     assert code == [
         f"{TO_COMPLETE}\ndef double(x):\n    raise NotImplementedError",
-        'assert double(2) == 4, "double(2) doit valoir 4"\nprint("✅ double")',
+        'assert double(2) == 4, "double(2) doit valoir 4"\nprint("✓ double")',
         "print(double(21))",
     ]
     text = "\n".join(c.source for c in nb.cells)

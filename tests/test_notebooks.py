@@ -31,7 +31,7 @@ from cours_ray.notebooks import TO_COMPLETE
 from cours_ray.outputs import stdout_of as printed
 
 CHAPTERS = course.chapters()
-SUCCESS = "✅"  # the first character of a verification's last line, once the exercise is done (CONTRIBUTING.md)
+SUCCESS = "✓"  # the first character of a verification's last line, once the exercise is done (CONTRIBUTING.md)
 KERNEL_TIMEOUT_S = 300  # one cell
 
 

@@ -98,3 +98,26 @@ def test_last_value_and_stderr_are_shown_as_jupyter_shows_them(scratch_project):
         if block.select_one(".filename")
     }
     assert shown == {"Sortie": "sur stdout", "Sortie d'erreur (stderr)": "sur stderr", "Valeur de la dernière expression": "42"}
+
+
+def test_assertion_that_fails_once_is_measured_again_in_a_fresh_kernel(scratch_project):
+    """A measured claim's assert can be unlucky once (another program took the CPU): the session runs again."""
+    code = (
+        "from pathlib import Path\n\nessais = Path('course-data/essais.txt')\nessais.write_text(essais.read_text() + 'x')\n"
+        "assert len(essais.read_text()) >= 2, 'mesure contraire à la page'\nprint('essais :', len(essais.read_text()))"
+    )
+    scratch_project.write("course-data/essais.txt", "")
+    scratch_project.write("snippets/page/code.py", section("mesure", code))
+    scratch_project.write("docs/page.md", page_including("snippets/page/code.py:mesure"))
+    build = scratch_project.build()
+    assert build.returncode == 0, build.log[-3000:]
+    assert "essais : 2" in scratch_project.html("page")
+
+
+def test_assertion_that_always_fails_fails_the_build_after_its_retries(scratch_project):
+    scratch_project.write("snippets/page/code.py", section("mesure", "assert 1 > 2, 'mesure contraire à la page'"))
+    scratch_project.write("docs/page.md", page_including("snippets/page/code.py:mesure"))
+    build = scratch_project.build()
+    assert build.returncode != 0
+    assert "AssertionError: mesure contraire à la page" in build.log
+    assert "(la même assertion a échoué à chacun des 3 essais)" in build.log, build.log[-3000:]

@@ -165,3 +165,28 @@ def test_every_line_of_snippet_is_in_a_section(snippet):
             outside.append(f"ligne {number} : {line.strip()}")
     unbalanced += [f"section « {name} » jamais fermée" for name in open_sections]
     assert not outside and not unbalanced, f"{snippet} :\n" + "\n".join(unbalanced + outside)
+
+
+# --- glyphs every reader has ----------------------------------------------------------------------------
+
+
+@cache
+def _common_glyphs() -> frozenset[int]:
+    """The characters of DejaVu Sans and DejaVu Sans Mono (shipped with matplotlib), the fonts of Debian's Chromium:
+    a character outside them (an emoji such as ✅ or 👇) may show as an empty box on a reader's screen."""
+    from fontTools.ttLib import TTFont
+    import matplotlib
+
+    fonts = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    return frozenset(code for name in ("DejaVuSans.ttf", "DejaVuSansMono.ttf") for code in TTFont(fonts / name).getBestCmap())
+
+
+@pytest.mark.parametrize("page", course.pages())
+def test_page_text_uses_only_characters_common_fonts_carry(page, site_build):
+    path = html_path(site_build.site, page)
+    assert path.exists(), site_build.why_not_executed(page)
+    article = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").select_one("article")
+    for svg in article.select("svg"):
+        svg.decompose()  # Material's icons and the figures are drawings, not text
+    rare = sorted({char for char in article.get_text() if ord(char) > 0x7F and ord(char) not in _common_glyphs()})
+    assert not rare, f"{page} : caractères absents des polices courantes : {[f'{c} U+{ord(c):04X}' for c in rare]}"

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import ray
 from numpy import loadtxt
+from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
 if not ray.is_initialized():  # déjà connecté : rien à faire
     ray.init(logging_level=logging.ERROR, log_to_driver=False)
@@ -44,7 +45,7 @@ lue = ray.get(read_array.remote(DONNEES / "matrice_1.txt"), timeout=60)
 assert isinstance(lue, np.ndarray), f"read_array doit renvoyer un tableau NumPy, pas un objet {type(lue).__name__}"
 assert lue.dtype.kind == "i", f"read_array doit lire des entiers (dtype=int), pas des {lue.dtype}"
 assert (lue == loadtxt(DONNEES / "matrice_1.txt", dtype=int)).all(), "read_array ne renvoie pas le contenu du fichier"
-print(f"✅ read_array lit bien la matrice ({lue.shape[0]} × {lue.shape[1]} entiers).")
+print(f"✓ read_array lit bien la matrice ({lue.shape[0]} × {lue.shape[1]} entiers).")
 # --8<-- [end:verification_read_array]
 
 
@@ -61,7 +62,7 @@ assert hasattr(add_array, "remote"), "add_array doit être une tâche Ray : d�
 somme = ray.get(add_array.remote(np.array([[1, 2]]), np.array([[10, 20]])), timeout=60)
 assert isinstance(somme, np.ndarray), f"add_array doit renvoyer un tableau NumPy, pas un objet {type(somme).__name__}"
 assert (somme == [[11, 22]]).all(), f"add_array([[1, 2]], [[10, 20]]) devrait valoir [[11, 22]], pas {somme.tolist()}"
-print("✅ add_array additionne bien deux tableaux.")
+print("✓ add_array additionne bien deux tableaux.")
 # --8<-- [end:verification_add_array]
 
 
@@ -94,7 +95,7 @@ assert isinstance(result_obj_ref, ray.ObjectRef), (
     f"pas un objet {type(result_obj_ref).__name__}"
 )
 assert (ray.get(result_obj_ref, timeout=60) == attendu).all(), "result_obj_ref ne désigne pas la somme des deux matrices"
-print("✅ result_obj_ref désigne bien la somme des deux matrices.")
+print("✓ result_obj_ref désigne bien la somme des deux matrices.")
 # --8<-- [end:verification_appel_add_array]
 
 # --8<-- [start:resultat]
@@ -107,7 +108,7 @@ assert "result" in globals() and isinstance(result, np.ndarray), (
     "result n'est pas encore la valeur de ray.get(result_obj_ref) : obtenez-la dans la cellule « À COMPLÉTER »."
 )
 assert (result == attendu).all(), "result ne contient pas la somme des deux matrices"
-print("✅ result contient bien la somme des deux matrices.")
+print("✓ result contient bien la somme des deux matrices.")
 # --8<-- [end:verification_resultat]
 
 # --8<-- [start:copie_temporaire]
@@ -117,7 +118,9 @@ dossier = Path(tempfile.mkdtemp())
 copie_path = dossier / "matrice_1.txt"
 shutil.copy(left_matrix_path, copie_path)
 
-copie_ref = read_array.remote(copie_path)
+# La copie n'existe que sur le nœud du driver : la tâche qui la lit doit s'y exécuter
+ici = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=False)
+copie_ref = read_array.options(scheduling_strategy=ici).remote(copie_path)
 result_obj_ref = add_array.remote(copie_ref, obj_ref_right_matrix)
 result = ray.get(result_obj_ref)
 print(f"Avant la modification :\n{result}")
@@ -137,7 +140,8 @@ assert (result == attendu).all()  # rien n'a changé
 # --8<-- [end:reexecution]
 
 # --8<-- [start:nouvelle_soumission]
-result_obj_ref = add_array.remote(read_array.remote(copie_path), obj_ref_right_matrix)
+relue = read_array.options(scheduling_strategy=ici).remote(copie_path)
+result_obj_ref = add_array.remote(relue, obj_ref_right_matrix)
 result = ray.get(result_obj_ref)
 print(f"Nouvelles tâches soumises :\n{result}")
 assert result[0, 0] == 100 + ray.get(obj_ref_right_matrix)[0, 0]

@@ -1,6 +1,5 @@
 # --8<-- [start:preambule]
 import logging
-import os
 import time
 import tracemalloc
 
@@ -10,6 +9,13 @@ import ray
 if not ray.is_initialized():  # déjà connecté : rien à faire
     ray.init(logging_level=logging.ERROR, log_to_driver=False)
 # --8<-- [end:preambule]
+
+
+# --8<-- [start:affichage]
+def fr(nombre, decimales=2):
+    """Un nombre écrit à la française : virgule décimale, espace fine entre les milliers."""
+    return f"{nombre:,.{decimales}f}".replace(",", "\u202f").replace(".", ",")
+# --8<-- [end:affichage]
 
 
 # --8<-- [start:generate_fibonacci]
@@ -32,9 +38,8 @@ def generate_fibonacci_distributed(sequence_size):
 
 
 # --8<-- [start:number_of_tasks]
-number_of_tasks = os.cpu_count()
-print(f"Processeurs vus par os.cpu_count()              : {number_of_tasks}")
-print(f"CPU logiques du cluster Ray (cluster_resources) : {int(ray.cluster_resources()['CPU'])}")
+number_of_tasks = int(ray.cluster_resources()["CPU"])  # les CPU que Ray peut attribuer aux tâches
+print(f"number_of_tasks = {number_of_tasks}")
 # --8<-- [end:number_of_tasks]
 
 
@@ -55,15 +60,14 @@ assert len(resultats) == number_of_tasks, (
 assert resultats == [generate_fibonacci(10)] * number_of_tasks, (
     "run_local doit renvoyer une liste de résultats de generate_fibonacci(sequence_size)"
 )
-print(f"✅ run_local renvoie bien {number_of_tasks} résultats.")
+print(f"✓ run_local renvoie bien {number_of_tasks} résultats.")
 # --8<-- [end:verification_run_local]
 
 
 # --8<-- [start:chrono_local]
 debut = time.perf_counter()
 resultats_locaux = run_local(10_000)
-duree = f"{time.perf_counter() - debut:.4f}".replace(".", ",")  # virgule décimale
-print(f"run_local(10 000)  : {duree} s")
+print(f"run_local(10 000) : {fr(time.perf_counter() - debut, 4)} s")
 # --8<-- [end:chrono_local]
 
 
@@ -94,21 +98,14 @@ assert not any(isinstance(r, ray.ObjectRef) for r in resultats), (
 assert resultats == [generate_fibonacci(10)] * number_of_tasks, (
     f"run_remote doit renvoyer {number_of_tasks} résultats de generate_fibonacci(sequence_size)"
 )
-print(f"✅ run_remote renvoie bien {number_of_tasks} résultats, calculés par des tâches.")
+print(f"✓ run_remote renvoie bien {number_of_tasks} résultats, calculés par des tâches.")
 # --8<-- [end:verification_run_remote]
 
 
 # --8<-- [start:chrono_distant]
 debut = time.perf_counter()
-run_remote(10_000)  # premier appel : démarre les processus worker
-duree = f"{time.perf_counter() - debut:.4f}".replace(".", ",")
-print(f"run_remote(10 000), premier appel : {duree} s")
-
-debut = time.perf_counter()
 resultats_distants = run_remote(10_000)
-duree = f"{time.perf_counter() - debut:.4f}".replace(".", ",")
-print(f"run_remote(10 000), appel suivant : {duree} s")
-
+print(f"run_remote(10 000) : {fr(time.perf_counter() - debut, 4)} s")
 assert resultats_distants == resultats_locaux
 # --8<-- [end:chrono_distant]
 
@@ -137,8 +134,7 @@ def pic_memoire(fonction, argument):
 
 
 for fonction in [generate_fibonacci, fibonacci_last]:
-    pic = f"{pic_memoire(fonction, 50_000):.2f}".replace(".", ",")
-    print(f"{fonction.__name__:>18}(50 000) : {pic} Mo au plus fort")
+    print(f"{fonction.__name__:>18}(50 000) : {fr(pic_memoire(fonction, 50_000))} Mo au plus fort")
 # --8<-- [end:memoire]
 
 
@@ -157,7 +153,8 @@ def run_remote_light(sequence_size):
     return ray.get(refs, timeout=120)
 
 
-run_remote_light(10)  # démarre les processus worker et exporte la fonction avant de mesurer
+# Premier appel, avant de mesurer : il envoie la fonction aux processus worker
+assert run_remote_light(10) == run_local_light(10)
 # --8<-- [end:version_legere]
 
 
@@ -173,41 +170,40 @@ def meilleur_temps(fonction, argument, repetitions):
 
 
 tailles = [1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000]
-temps_locaux, accelerations = [], []
-print(f"{'taille':>8} | {'local (s)':>10} | {'Ray (s)':>10} | accélération")
+temps_locaux, temps_ray, accelerations = [], [], []
 for taille in tailles:
     repetitions = 5 if taille <= 20_000 else 3
-    temps_local = meilleur_temps(run_local_light, taille, repetitions)
-    temps_ray = meilleur_temps(run_remote_light, taille, repetitions)
-    temps_locaux.append(temps_local)
-    accelerations.append(temps_local / temps_ray)
-    ligne = f"{taille:>8} | {temps_local:>10.4f} | {temps_ray:>10.4f} | {accelerations[-1]:>12.2f}"
-    print(ligne.replace(".", ","))  # virgule décimale
+    temps_locaux.append(meilleur_temps(run_local_light, taille, repetitions))
+    temps_ray.append(meilleur_temps(run_remote_light, taille, repetitions))
+    accelerations.append(temps_locaux[-1] / temps_ray[-1])
 # --8<-- [end:mesure_acceleration]
+
+# --8<-- [start:tableau_acceleration]
+print(f"{'taille':>8} | {'local (s)':>10} | {'Ray (s)':>10} | accélération")
+for taille, local, distant, acceleration in zip(tailles, temps_locaux, temps_ray, accelerations):
+    print(f"{fr(taille, 0):>8} | {fr(local, 4):>10} | {fr(distant, 4):>10} | {fr(acceleration):>12}")
+# --8<-- [end:tableau_acceleration]
 
 # --8<-- [start:croisement]
 # Indice de la plus petite taille à partir de laquelle Ray est plus rapide pour toutes les suivantes
-croisement = None
-for i, taille in enumerate(tailles):
-    if all(a > 1 for a in accelerations[i:]):
-        croisement = i
-        break
-
+croisement = next((i for i in range(len(tailles)) if all(a > 1 for a in accelerations[i:])), None)
 if croisement is not None:
-    # durée d'une tâche à cette taille : le temps local divisé par le nombre de tâches
-    duree_tache = f"{temps_locaux[croisement] / number_of_tasks * 1000:.1f}".replace(".", ",")
-    # espace fine insécable entre les milliers
-    taille_croisement = f"{tailles[croisement]:,}".replace(",", "\u202f")
-    print(f"Sur cette machine, Ray est plus rapide à partir d'une suite de {taille_croisement} termes, "
-          f"soit des tâches d'environ {duree_tache} ms.")
+    duree_tache = temps_locaux[croisement] / number_of_tasks * 1000  # le temps local d'une tâche
+    print(f"Sur cette machine, Ray est plus rapide à partir d'une suite de {fr(tailles[croisement], 0)} termes, "
+          f"soit des tâches d'environ {fr(duree_tache, 1)} ms.")
 elif any(a > 1 for a in accelerations):
     print("Sur cette machine, Ray n'a été plus rapide que pour certaines tailles, pas durablement.")
 else:
     print("Sur cette machine, Ray n'a jamais été plus rapide dans cette plage de tailles.")
 acceleration_ideale = min(number_of_tasks, int(ray.cluster_resources()["CPU"]))
-meilleure = f"{max(accelerations):.2f}".replace(".", ",")
-print(f"Meilleure accélération mesurée : {meilleure} (accélération idéale : {acceleration_ideale})")
+print(f"Meilleure accélération mesurée : {fr(max(accelerations))} (accélération idéale : {acceleration_ideale})")
 # --8<-- [end:croisement]
+
+# --8<-- [start:verification_mesures]
+# Ce que dit le texte, vérifié sur les mesures de cette page (la construction les refait si elles le contredisent)
+assert max(accelerations) <= 1.1 * acceleration_ideale, "accélération supérieure au nombre de tâches simultanées"
+assert accelerations[0] < 1, "des tâches de moins d'une milliseconde devraient être plus lentes avec Ray"
+# --8<-- [end:verification_mesures]
 
 # --8<-- [start:graphique]
 fig, ax = plt.subplots(
@@ -219,7 +215,7 @@ ax.plot(tailles, accelerations, marker="o", label="accélération mesurée")
 ax.axhline(1, linestyle="--", color="gray", label="même durée (accélération = 1)")
 ax.axhline(acceleration_ideale, linestyle=":", color="C1", label="accélération idéale")
 ax.set_xscale("log")
-ax.set_xticks(tailles, [f"{taille:,}".replace(",", "\u202f") for taille in tailles])
+ax.set_xticks(tailles, [fr(taille, 0) for taille in tailles])
 ax.set_xticks([], minor=True)
 ax.set_ylim(bottom=0)
 ax.set_xlabel("taille de la suite (sequence_size)")

@@ -12,6 +12,13 @@ if not ray.is_initialized():  # déjà connecté : rien à faire
 # --8<-- [end:preambule]
 
 
+# --8<-- [start:affichage]
+def fr(nombre, decimales=2):
+    """Un nombre écrit à la française : virgule décimale, espace fine entre les milliers."""
+    return f"{nombre:,.{decimales}f}".replace(",", "\u202f").replace(".", ",")
+# --8<-- [end:affichage]
+
+
 # --8<-- [start:add]
 @ray.remote
 def add(x, y):
@@ -61,7 +68,7 @@ def verifier_agregation(strategie, profondeur_attendue):
         assert profondeur == profondeur_attendue(n), (
             f"{n} valeurs : profondeur {profondeur}, au lieu de {profondeur_attendue(n)} pour cette stratégie"
         )
-    print(f"✅ {strategie.__name__} calcule la bonne somme, avec la profondeur attendue.")
+    print(f"✓ {strategie.__name__} calcule la bonne somme, avec la profondeur attendue.")
 
 
 verifier_agregation(sum_linear, lambda n: n - 1)
@@ -70,11 +77,11 @@ verifier_agregation(sum_linear, lambda n: n - 1)
 
 # --8<-- [start:demo_lineaire]
 debut = time.perf_counter()
-result_ref = sum_linear(values, add)  # revient aussitôt : les tâches sont soumises
+result_ref = sum_linear(values, add)  # revient aussitôt : les tâches sont soumises
 result = ray.get(result_ref)
-duree = f"{time.perf_counter() - debut:.2f}".replace(".", ",")  # virgule décimale
-print(f"Agrégation linéaire : {result} en {duree} s")
-assert result == 36
+duree = time.perf_counter() - debut
+print(f"Agrégation linéaire : {result} en {fr(duree)} s")
+assert result == 36 and duree >= 7  # 7 additions d'une seconde, l'une après l'autre
 # --8<-- [end:demo_lineaire]
 
 
@@ -94,11 +101,11 @@ verifier_agregation(sum_pairwise, lambda n: math.ceil(math.log2(n)))
 
 # --8<-- [start:demo_par_paires]
 debut = time.perf_counter()
-result_ref = sum_pairwise(values, add)  # revient aussitôt : les tâches sont soumises
+result_ref = sum_pairwise(values, add)  # revient aussitôt : les tâches sont soumises
 result = ray.get(result_ref)
-duree = f"{time.perf_counter() - debut:.2f}".replace(".", ",")
-print(f"Agrégation par paires : {result} en {duree} s")
-assert result == 36
+duree = time.perf_counter() - debut
+print(f"Agrégation par paires : {result} en {fr(duree)} s")
+assert result == 36 and duree >= 3  # au moins les 3 niveaux du graphe
 # --8<-- [end:demo_par_paires]
 
 
@@ -124,6 +131,45 @@ for n in range(2, 257):
 # --8<-- [end:profondeur]
 
 
+# --8<-- [start:add_traced]
+@ray.remote
+def add_traced(x, y):
+    """Comme add, en 0,25 s ; chaque résultat emporte la trace de ses additions : (processus, début, fin)."""
+    debut = time.time()
+    time.sleep(0.25)
+    (vx, tx), (vy, ty) = [v if isinstance(v, tuple) else (v, []) for v in (x, y)]
+    return vx + vy, tx + ty + [(os.getpid(), debut, time.time())]
+
+
+traces = {}
+for nom, strategie in [("linéaire", sum_linear), ("par paires", sum_pairwise)]:
+    debut = time.time()
+    somme, trace = ray.get(strategie(values, add_traced), timeout=60)
+    assert somme == 36 and len(trace) == len(values) - 1
+    traces[nom] = [(pid, t0 - debut, t1 - debut) for pid, t0, t1 in trace]
+    print(f"{nom:>10} : {len(trace)} additions, dans {len({pid for pid, _, _ in trace})} processus worker, "
+          f"terminé en {fr(max(t1 for _, _, t1 in traces[nom]))} s")
+# --8<-- [end:add_traced]
+
+# --8<-- [start:graphique_chronologie]
+fig, axes = plt.subplots(
+    2, 1, sharex=True, figsize=(7, 3.6),
+    num="Chronologie des additions des agrégations linéaire et par paires de 8 valeurs : une ligne par "
+    "processus worker, une barre par addition, de son début à sa fin, mesurée à la construction de la page",
+)
+for ax, (nom, trace) in zip(axes, traces.items()):
+    lignes = {pid: i for i, pid in enumerate(dict.fromkeys(pid for pid, _, _ in sorted(trace, key=lambda t: t[1])))}
+    for pid, t0, t1 in trace:
+        ax.barh(lignes[pid], t1 - t0, left=t0, height=0.6, color="C0" if nom == "linéaire" else "C1")
+    ax.set_yticks(list(lignes.values()), [f"worker {i + 1}" for i in lignes.values()])
+    ax.set_ylim(-0.7, max(len(lignes), 2) - 0.3)
+    ax.set_title(f"Agrégation {nom}", fontsize="medium")
+axes[-1].set_xlabel("temps depuis la soumission (s)")
+fig.tight_layout()
+plt.show()
+# --8<-- [end:graphique_chronologie]
+
+
 # --8<-- [start:sleep_court]
 @ray.remote
 def add_short(x, y):
@@ -140,13 +186,12 @@ def worker_id():
     return ray.get_runtime_context().get_node_id(), os.getpid()
 
 
-def warm_up(p, cpu_noeud, timeout=60):
-    """Relance p tâches simultanées jusqu'à ce qu'elles tournent dans p processus worker distincts."""
-    tache = worker_id.options(num_cpus=cpu_noeud / p)
+def warm_up(tache, nombre, timeout=60):
+    """Relance `nombre` tâches simultanées jusqu'à ce qu'elles tournent dans autant de processus worker distincts."""
     debut = time.perf_counter()
     while time.perf_counter() - debut < timeout:
-        processus = set(ray.get([tache.remote() for _ in range(p)], timeout=timeout))
-        if len(processus) == p:
+        processus = set(ray.get([tache.remote() for _ in range(nombre)], timeout=timeout))
+        if len(processus) == nombre:
             break
     return len(processus), time.perf_counter() - debut
 # --8<-- [end:prechauffage]
@@ -154,49 +199,34 @@ def warm_up(p, cpu_noeud, timeout=60):
 
 # --8<-- [start:mesure_dependances]
 DUREE = 0.1  # durée d'une addition (le time.sleep de add_short)
-# Une tâche doit tenir sur un seul nœud : on part des CPU du plus petit nœud vivant
-cpu_noeud = min(
-    noeud["Resources"]["CPU"]
-    for noeud in ray.nodes()
-    if noeud["Alive"] and noeud["Resources"].get("CPU")
-)
+cpu_par_noeud = [n["Resources"]["CPU"] for n in ray.nodes() if n["Alive"] and n["Resources"].get("CPU")]
+cpu_noeud = min(cpu_par_noeud)  # une tâche doit tenir sur un seul nœud : on part du plus petit
 tailles = [2, 4, 8, 16]
-degres = [8, 2]  # p : nombre maximal de tâches add_short simultanées
+degres = [8, 2]  # p : nombre maximal de tâches add_short simultanées sur le plus petit nœud
 
 mesures = {}  # (stratégie, p) -> {n: durée}
+simultanees = {}  # p -> tâches add_short qui peuvent tourner en même temps sur tout le cluster
 for p in degres:
-    nombre, duree = warm_up(p, cpu_noeud)
-    duree = f"{duree:.1f}".replace(".", ",")
-    print(f"p = {p} : {nombre} processus worker prêts (préchauffage : {duree} s)")
-    tache = add_short.options(num_cpus=cpu_noeud / p)  # au plus p tâches à la fois par nœud
+    demande = cpu_noeud / p
+    simultanees[p] = sum(int(cpu // demande) for cpu in cpu_par_noeud)
+    nombre, duree = warm_up(worker_id.options(num_cpus=demande), simultanees[p])
+    print(f"p = {p} : {nombre} processus worker prêts (préchauffage : {fr(duree, 1)} s)")
+    tache = add_short.options(num_cpus=demande)  # au plus p tâches à la fois sur le plus petit nœud
     for nom, strategie in [("par paires", sum_pairwise), ("linéaire", sum_linear)]:
         mesures[(nom, p)] = {}
         for n in sorted(tailles, reverse=True):  # du plus grand au plus petit
-            valeurs = list(range(1, n + 1))
             debut = time.perf_counter()
-            resultat = ray.get(strategie(valeurs, tache), timeout=60)
+            resultat = ray.get(strategie(list(range(1, n + 1)), tache), timeout=60)
             mesures[(nom, p)][n] = time.perf_counter() - debut
             assert resultat == n * (n + 1) // 2
 # --8<-- [end:mesure_dependances]
 
 # --8<-- [start:tableau_dependances]
-colonnes = [f"{nom}, p={p}" for nom, p in mesures]
-print(f"{'n':>3} | {'(n-1)·s':>7} | {'⌈log2 n⌉·s':>10} | " + " | ".join(colonnes))
+colonnes = [f"{nom}, p = {p}" for nom, p in mesures]
+print(f"{'n':>3} | {'(n − 1) · s':>11} | {'⌈log₂ n⌉ · s':>12} | " + " | ".join(colonnes))
 for n in tailles:
-    ligne = f"{n:>3} | {(n - 1) * DUREE:>7.1f} | {math.ceil(math.log2(n)) * DUREE:>10.1f} | "
-    ligne += " | ".join(f"{mesures[cle][n]:>{len(c)}.2f}" for cle, c in zip(mesures, colonnes))
-    print(ligne.replace(".", ","))  # virgule décimale
-
-# Intervalle de Brent pour la plus grande taille : max(W/p, D)·s <= T <= (W/p + D)·s
-n = max(tailles)
-travail = n - 1
-print(f"\nÀ n = {n}, durée mesurée et intervalle de Brent :")
-for (nom, p), durees in mesures.items():
-    profondeur = n - 1 if nom == "linéaire" else math.ceil(math.log2(n))
-    bas = max(travail / p, profondeur) * DUREE
-    haut = (travail / p + profondeur) * DUREE
-    ligne = f"  {nom:>10}, p = {p:>2} : {durees[n]:.2f} s, intervalle [{bas:.2f} s ; {haut:.2f} s]"
-    print(ligne.replace(".", ","))
+    ligne = f"{n:>3} | {fr((n - 1) * DUREE, 1):>11} | {fr(math.ceil(math.log2(n)) * DUREE, 1):>12} | "
+    print(ligne + " | ".join(f"{fr(mesures[cle][n]):>{len(c)}}" for cle, c in zip(mesures, colonnes)))
 # --8<-- [end:tableau_dependances]
 
 # --8<-- [start:graphique]
@@ -216,10 +246,23 @@ ax.set_xscale("log", base=2)
 ax.set_xticks(tailles, [str(n) for n in tailles])
 ax.set_xlabel("nombre de valeurs n")
 ax.set_ylabel("durée (s)")
-ax.set_title(f"Agrégation de n valeurs, s = {DUREE:g} s par addition".replace(".", ","))
+ax.set_title(f"Agrégation de n valeurs, s = {fr(DUREE, 1)} s par addition")
 ax.legend(fontsize="small")
 plt.show()
 # --8<-- [end:graphique]
+
+# --8<-- [start:verification_mesures]
+# Ce que dit le texte, vérifié sur les mesures ci-dessus (la construction les refait si elles le contredisent)
+for (nom, p), durees in mesures.items():
+    for n, duree in durees.items():
+        profondeur = n - 1 if nom == "linéaire" else math.ceil(math.log2(n))
+        assert duree >= max((n - 1) / simultanees[p], profondeur) * DUREE, f"{nom}, p = {p}, n = {n} : sous la borne de Brent"
+n = max(tailles)
+lineaire, paires = mesures[("linéaire", 8)][n], {p: mesures[("par paires", p)][n] for p in degres}
+assert 0.75 < mesures[("linéaire", 2)][n] / lineaire < 1.33, "l'agrégation linéaire dépend de p"
+assert paires[8] < lineaire / 2, "l'agrégation par paires ne bat pas nettement la linéaire avec p = 8"
+assert paires[8] <= 1.1 * paires[2] and paires[2] < mesures[("linéaire", 2)][n], "par paires, p = 2, hors des deux courbes"
+# --8<-- [end:verification_mesures]
 
 # --8<-- [start:fin]
 ray.shutdown()

@@ -14,6 +14,13 @@ generateur = random.Random(2024)  # des nombres aléatoires, les mêmes à chaqu
 # --8<-- [end:preambule]
 
 
+# --8<-- [start:affichage]
+def fr(nombre, decimales=2):
+    """Un nombre écrit à la française : virgule décimale, espace fine entre les milliers."""
+    return f"{nombre:,.{decimales}f}".replace(",", "\u202f").replace(".", ",")
+# --8<-- [end:affichage]
+
+
 # --8<-- [start:bubble_sort]
 def bubble_sort(values):
     """Tri à bulles : renvoie une nouvelle liste triée, en n²/2 comparaisons au pire."""
@@ -90,13 +97,13 @@ verifier_tri(bubble_sort)
 for k_essai in [1, 3, 8]:
     verifier_tri(bubble_sort_chunked_local, k_essai)
     verifier_tri(bubble_sort_distributed, k_essai)
-print("✅ Les trois versions trient correctement, pour 1, 3 et 8 morceaux.")
+print("✓ Les trois versions trient correctement, pour 1, 3 et 8 morceaux.")
 # --8<-- [end:verification_tris]
 
 
 # --8<-- [start:mesure]
 k = int(ray.cluster_resources()["CPU"])  # un morceau par CPU du cluster
-print(f"Nombre de morceaux k : {k}")
+print(f"Nombre de morceaux k : {k}")
 
 
 def meilleur_temps(fonction, *arguments, repetitions=3):
@@ -110,22 +117,21 @@ def meilleur_temps(fonction, *arguments, repetitions=3):
 
 
 tailles = [250, 500, 1_000, 2_000, 4_000]
-temps = {"local": [], "local découpé": [], "Ray": []}
-print(f"{'n':>5} | {'local (s)':>9} | {'local découpé (s)':>17} | {'Ray (s)':>7}")
+temps = {"locale": [], "locale découpée": [], "Ray": []}
 for n in tailles:
     valeurs = [generateur.random() for _ in range(n)]
     repetitions = 3 if n <= 1_000 else 2
-    temps["local"].append(meilleur_temps(bubble_sort, valeurs, repetitions=repetitions))
-    temps["local découpé"].append(
-        meilleur_temps(bubble_sort_chunked_local, valeurs, k, repetitions=repetitions)
-    )
+    temps["locale"].append(meilleur_temps(bubble_sort, valeurs, repetitions=repetitions))
+    temps["locale découpée"].append(meilleur_temps(bubble_sort_chunked_local, valeurs, k, repetitions=repetitions))
     temps["Ray"].append(meilleur_temps(bubble_sort_distributed, valeurs, k, repetitions=repetitions))
-    ligne = (
-        f"{n:>5} | {temps['local'][-1]:>9.4f} | {temps['local découpé'][-1]:>17.4f} "
-        f"| {temps['Ray'][-1]:>7.4f}"
-    )
-    print(ligne.replace(".", ","))  # virgule décimale
 # --8<-- [end:mesure]
+
+# --8<-- [start:tableau]
+print(f"{'n':>5} | {'locale (s)':>10} | {'locale découpée (s)':>19} | {'Ray (s)':>7}")
+for i, n in enumerate(tailles):
+    locale, decoupee, distante = (fr(temps[version][i], 4) for version in temps)
+    print(f"{fr(n, 0):>5} | {locale:>10} | {decoupee:>19} | {distante:>7}")
+# --8<-- [end:tableau]
 
 # --8<-- [start:graphique]
 fig, ax = plt.subplots(
@@ -135,7 +141,8 @@ fig, ax = plt.subplots(
     figsize=(7, 4),
 )
 for nom, durees in temps.items():
-    ax.plot(tailles, durees, marker="o", label=nom)
+    legende = {"locale": "tri local", "locale découpée": "tri local découpé", "Ray": "tri découpé, par Ray"}
+    ax.plot(tailles, durees, marker="o", label=legende[nom])
 ax.set_xscale("log")
 ax.set_yscale("log")
 ax.set_xticks(tailles, [str(n) for n in tailles])
@@ -157,29 +164,30 @@ def premiere_taille_gagnante(rapides, lents):
     return None
 
 
-for reference in ["local", "local découpé"]:
+for reference in ["locale", "locale découpée"]:
     n_min = premiere_taille_gagnante(temps["Ray"], temps[reference])
     gain = temps[reference][-1] / temps["Ray"][-1]
     if n_min is None:
-        rapport = f"{gain:.2f}".replace(".", ",")  # virgule décimale
         print(f"Ray ne bat pas la version « {reference} » dans cette plage de tailles "
-              f"(rapport à n = {tailles[-1]} : {rapport}).")
+              f"(rapport à n = {fr(tailles[-1], 0)} : {fr(gain)}).")
     else:
-        rapport = f"{gain:.1f}".replace(".", ",")
-        print(f"Ray bat la version « {reference} » à partir de n = {n_min} "
-              f"(à n = {tailles[-1]}, {rapport} fois plus rapide).")
+        print(f"Ray bat la version « {reference} » à partir de n = {fr(n_min, 0)} "
+              f"(à n = {fr(tailles[-1], 0)}, {fr(gain, 1)} fois plus rapide).")
 
-part_decoupage = temps["local"][-1] / temps["local découpé"][-1]
-part_parallelisme = temps["local découpé"][-1] / temps["Ray"][-1]
-decoupage = f"{part_decoupage:.1f}".replace(".", ",")
-print(f"À n = {tailles[-1]}, le découpage seul divise la durée par {decoupage} ; ", end="")
+part_decoupage = temps["locale"][-1] / temps["locale découpée"][-1]
+part_parallelisme = temps["locale découpée"][-1] / temps["Ray"][-1]
+print(f"À n = {fr(tailles[-1], 0)}, le découpage seul divise la durée par {fr(part_decoupage, 1)} ; ", end="")
 if part_parallelisme > 1:
-    parallelisme = f"{part_parallelisme:.1f}".replace(".", ",")
-    print(f"le parallélisme la divise encore par {parallelisme}.")
+    print(f"le parallélisme la divise encore par {fr(part_parallelisme, 1)}, pour k = {k} morceaux triés en même temps.")
 else:
-    parallelisme = f"{part_parallelisme:.2f}".replace(".", ",")
-    print(f"le parallélisme n'apporte rien de plus ici (rapport {parallelisme}).")
+    print(f"le parallélisme n'apporte rien de plus ici (rapport {fr(part_parallelisme)}).")
 # --8<-- [end:conclusion]
+
+# --8<-- [start:verification_mesures]
+# Ce que dit le texte, vérifié sur les mesures ci-dessus (la construction les refait si elles le contredisent)
+assert part_parallelisme <= 1.25 * k, f"Ray gagne {part_parallelisme:.2f} sur la version découpée locale, plus que k = {k}"
+assert temps["locale découpée"][0] < min(temps["locale"][0], temps["Ray"][0]), "petites listes : le découpé local n'est pas le plus rapide"
+# --8<-- [end:verification_mesures]
 
 # --8<-- [start:fin]
 ray.shutdown()

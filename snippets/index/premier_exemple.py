@@ -12,7 +12,7 @@ def carre(x: int) -> int:
     return x * x
 
 
-# Huit tâches lancées aussitôt, sans attendre leurs résultats :
+# Huit tâches soumises aussitôt, sans attendre leurs résultats :
 references = [carre.remote(i) for i in range(8)]
 # ray.get attend les résultats et les rapatrie :
 carres = ray.get(references)
@@ -21,8 +21,9 @@ assert carres == [i * i for i in range(8)]
 # --8<-- [end:tache]
 
 # --8<-- [start:machine]
-cpu = ray.cluster_resources()["CPU"]
-print(f"Ray {ray.__version__}, {len(ray.nodes())} nœud(s), {cpu:g} CPU logiques")
+cpu = int(ray.cluster_resources()["CPU"])
+noeuds = sum(1 for noeud in ray.nodes() if noeud["Alive"])  # ray.nodes() liste aussi les nœuds arrêtés
+print(f"Ray {ray.__version__} : {'un seul nœud' if noeuds == 1 else f'{noeuds} nœuds'}, {cpu} CPU")
 # --8<-- [end:machine]
 
 # --8<-- [start:fin]
