@@ -144,6 +144,17 @@ class LocalRay:
         self.description = hello
         return self.client_env()
 
+    def detached_actors(self, patience: float = 5) -> list[dict]:
+        """Detached actors still alive on this cluster, once those being killed have had `patience` seconds to die."""
+        deadline = time.monotonic() + patience
+        while True:
+            self._keeper.stdin.write(b"detached-actors\n")
+            self._keeper.stdin.flush()
+            alive = json.loads(_readline(self._keeper.stdout, 30) or b"[]")
+            if not alive or time.monotonic() > deadline:
+                return alive
+            time.sleep(0.2)
+
     def stop(self) -> None:
         keeper, self._keeper = self._keeper, None
         if keeper is not None:

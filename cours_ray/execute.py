@@ -169,6 +169,14 @@ class Execution:
                     raise ExecutionError(f"{error}{tries}") from None
                 self.report(f"{page.path}, session {session.name} : une assertion a échoué, nouvel essai ({error.args[0].splitlines()[0]})")
         self.executed_sessions += 1
+        if not requested_address():  # our own Ray: nothing may outlive the session that made it
+            left = self.local_ray.detached_actors()
+            if left:
+                names = ", ".join(f"{a['class']}" + (f" (nommé « {a['name']} »)" if a["name"] else "") for a in left)
+                raise ExecutionError(
+                    f"{page.path}, session {session.name} : des acteurs détachés sont encore vivants à la fin de la "
+                    f"session : {names}. Tuez-les avec ray.kill avant la fin du fichier d'exemple."
+                )
         self.report(f"{page.path}, session {session.name} : {len(session.blocks)} bloc(s) exécuté(s) en {run.total_seconds:.1f} s")
         return SessionEntry(
             key=key,

@@ -145,7 +145,7 @@ class Page:
 def parse_page(text: str, path: str, expander: SnippetExpander) -> Page:
     """Parse a page; PageError or SnippetError (with the page and line) when it breaks the course's conventions."""
     lines = text.split("\n")
-    tokens = _markdown().parse(text)
+    tokens = _markdown().parse("\n".join(_blank_lines_indented(lines)))
     parser = _Parser(path, lines, expander)
     nodes = parser.container(tokens, 0, len(tokens), 0, len(lines), 0)
     title = next((node.text for node in nodes if isinstance(node, Heading) and node.level == 1), None)
@@ -154,6 +154,19 @@ def parse_page(text: str, path: str, expander: SnippetExpander) -> Page:
     exercises = _exercises(path, nodes)
     _assign_sessions(parser.blocks, path)
     return Page(path, text, title, nodes, parser.blocks, exercises)
+
+
+def _blank_lines_indented(lines: list[str]) -> list[str]:
+    """Blank lines inside an indented block given the indentation of the line after them. Python-Markdown (which
+    renders the page) keeps an admonition open across blank lines; markdown-it's admonition plugin closes it at two
+    blank lines in a row, which would cut a skeleton with two blank lines between its functions."""
+    result, indent = list(lines), 0
+    for i in range(len(lines) - 1, -1, -1):
+        if lines[i].strip():
+            indent = len(lines[i]) - len(lines[i].lstrip(" "))
+        elif indent:
+            result[i] = " " * indent
+    return result
 
 
 def _markdown() -> MarkdownIt:

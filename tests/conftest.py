@@ -22,7 +22,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
+import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,18 +35,9 @@ from cours_ray.cluster import LocalRay
 SESSION_MARKER = "COURS_RAY_TESTS_SESSION"
 BUILD_TIMEOUT_S = 480
 _leftovers = pytest.StashKey[list]()
+_actors = pytest.StashKey[list]()
 _cluster = pytest.StashKey[LocalRay]()
 _launch_snippets = pytest.StashKey[bool]()
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        "--update-outputs",
-        action="store_true",
-        help="réécrit les sorties attendues (tests/__snapshots__/) à partir de la construction, après un changement voulu "
-        "(l'option --snapshot-update de syrupy)",
-    )
-    parser.addoption("--page", action="append", default=[], help="ne teste que cette page (docs/....md) ; répétable")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -106,6 +97,8 @@ def ray_cluster(pytestconfig: pytest.Config):
         yield cluster
     finally:
         os.environ.pop("RAY_ADDRESS", None)
+        if cluster.running:  # detached actors outlive their drivers: none may be left by the build or the tests
+            pytestconfig.stash[_actors] = cluster.detached_actors()
         cluster.stop()
         pytestconfig.stash[_leftovers] += [(pid, "processus du Ray de la session") for pid in cluster.leftover_pids()]
 
@@ -124,6 +117,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """A real failure when a process the suite started outlives it; such processes are then killed (by pid)."""
     leftovers = session.config.stash.get(_leftovers, [])
     leftovers += course.wait_for_no_process(f"{SESSION_MARKER}={os.environ.get(SESSION_MARKER)}")
+    actors = session.config.stash.get(_actors, [])
+    if actors:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter:
+            reporter.write_line(f"ÉCHEC : des acteurs détachés vivaient encore à la fin de la session : {actors}", red=True, bold=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
     if leftovers:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         lines = "\n".join(f"  pid {pid} : {command[:200]}" for pid, command in leftovers)
@@ -154,43 +153,62 @@ class SiteBuild:
         return f"{page} n'a pas été exécutée : la construction a échoué (code {self.build.returncode}).\n{errors}"
 
 
-class StandaloneRun:
-    """`python <snippet>` started in the background, from an empty folder, joined to the session's Ray."""
+class StandaloneRuns:
+    """`python <snippet>` for every snippet file, from an empty folder, joined to the session's Ray, run one after the
+    other in a background thread while the tests that need nothing run. One at a time, because the snippets assert
+    what their page says of their own measurements (durations, object store usage), which other programs running at
+    the same time would disturb; a run that fails on an `assert` is tried again, at most twice, as the build does."""
 
-    def __init__(self, snippet: str, folder: Path, logs: Path) -> None:
-        self.snippet, self.folder, self.result = snippet, folder, None
-        self.deadline = time.monotonic() + course.SNIPPET_TIMEOUT_S
-        self.log = logs / (snippet.replace("/", "__") + ".log")
-        with open(self.log, "wb") as log:  # a file, not a pipe: nothing can block while nobody reads
-            self.process = subprocess.Popen(
+    ATTEMPTS = 3
+
+    def __init__(self, snippets: list[str], folders: pytest.TempPathFactory) -> None:
+        self.results: dict[str, tuple[int | None, str, Path]] = {}
+        self.done = {snippet: threading.Event() for snippet in snippets}
+        self._stop = False
+        self._thread = threading.Thread(target=self._run_all, args=(snippets, folders), daemon=True)
+        self._thread.start()
+
+    def _run_all(self, snippets: list[str], folders: pytest.TempPathFactory) -> None:
+        for snippet in snippets:
+            for _ in range(self.ATTEMPTS):
+                if self._stop:
+                    break
+                folder = folders.mktemp("standalone")
+                code, output = self._run(snippet, folder)
+                self.results[snippet] = (code, output, folder)
+                if code != 1 or "AssertionError" not in output:
+                    break
+            self.done[snippet].set()
+
+    @staticmethod
+    def _run(snippet: str, folder: Path) -> tuple[int | None, str]:
+        try:
+            result = subprocess.run(
                 [sys.executable, str(course.ROOT / snippet)], cwd=folder, env={**os.environ, "MPLBACKEND": "Agg"},
-                stdout=log, stderr=subprocess.STDOUT,
+                capture_output=True, text=True, timeout=course.SNIPPET_TIMEOUT_S, check=False,
             )
+        except subprocess.TimeoutExpired as expired:  # subprocess.run has killed it
+            return None, f"{expired.stdout or ''}{expired.stderr or ''}"
+        return result.returncode, result.stdout + result.stderr
 
-    def wait(self) -> tuple[int | None, str]:
-        """(exit code, or None when it ran out of time and was killed; its output)."""
-        if self.result is None:
-            try:
-                self.process.wait(timeout=max(0.0, self.deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-            code = None if self.process.returncode == -signal.SIGKILL else self.process.returncode
-            self.result = (code, self.log.read_text(encoding="utf-8", errors="replace"))
-        return self.result
+    def wait(self, snippet: str) -> tuple[int | None, str, Path]:
+        """(exit code, or None when it ran out of time and was killed; its output; the folder it ran in)."""
+        self.done[snippet].wait()
+        return self.results[snippet]
+
+    def close(self) -> None:
+        self._stop = True
+        self._thread.join()
 
 
 @pytest.fixture(scope="session")
-def standalone_runs(ray_cluster: LocalRay, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> dict[str, StandaloneRun]:
-    """Every snippet file, running standalone, all at once (their outputs are not compared, only their asserts
-    and exit codes count, so the load they put on each other is harmless)."""
-    logs = tmp_path_factory.mktemp("standalone-logs")
+def standalone_runs(ray_cluster: LocalRay, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> StandaloneRuns:
+    """Every snippet file (of the pages asked with --page, or all), running standalone in the background."""
     pages = request.config.getoption("--page")
     snippets = [s for page in pages for s in course.snippets_of(page)] if pages else course.snippet_files()
-    runs = {snippet: StandaloneRun(snippet, tmp_path_factory.mktemp("standalone"), logs) for snippet in snippets}
+    runs = StandaloneRuns(snippets, tmp_path_factory)
     yield runs
-    for run in runs.values():
-        run.wait()
+    runs.close()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -205,8 +223,9 @@ def site_build(ray_cluster: LocalRay, tmp_path_factory: pytest.TempPathFactory, 
     not run again), against the session's Ray, once the standalone snippets are done. Every test about the pages'
     outputs and the built site reads this build."""
     if request.config.stash.get(_launch_snippets, False):
-        for run in request.getfixturevalue("standalone_runs").values():
-            run.wait()
+        runs = request.getfixturevalue("standalone_runs")
+        for snippet in runs.done:
+            runs.wait(snippet)
     scratch = tmp_path_factory.mktemp("site-build")
     env = course.build_env(COURS_RAY_CACHE_DIR=str(course.DEFAULT_CACHE))
     build = course.mkdocs_build(course.ROOT, scratch / "site", env, timeout=BUILD_TIMEOUT_S)

@@ -20,7 +20,7 @@ from pathlib import Path, PurePosixPath
 from cours_ray.downloads import ChapterNotebooks
 from cours_ray.execute import Execution, ExecutionError, PageResult, Project
 from cours_ray.outputs import page_outputs
-from cours_ray.pages import Page
+from cours_ray.pages import Admonition, Fence, Heading, Page, Text
 from cours_ray.report import REPORT_FILE, BuildReport
 from cours_ray.snippets import SECTION_MARK, SNIPPET_LINE, SnippetExpander
 
@@ -97,6 +97,41 @@ def shown(outputs: list[dict]) -> str:
     parts = [f"[{text.title}]\n{masks.mask(text.text).rstrip(chr(10))}" for text in texts]
     parts += [f"[figure] {figure.alt}" for figure in figures]
     return "\n".join(parts)
+
+
+# --- written for the learner ---------------------------------------------------------------------------
+
+
+def main_path_words(page: str) -> int:
+    """Words of prose outside folded boxes (`???`) and outside code, as `wc -w` counts them."""
+
+    def count(nodes, folded: bool = False) -> int:
+        total = 0
+        for node in nodes:
+            if isinstance(node, Text) and not folded:
+                total += len("\n".join(node.lines).split())
+            elif isinstance(node, Heading) and not folded:
+                total += len(node.text.split())
+            elif isinstance(node, Admonition):
+                inner = folded or node.marker.startswith("???")
+                total += (0 if inner else len(node.title.split())) + count(node.children, inner)
+        return total
+
+    return count(page_model(page).nodes)
+
+
+def visible_presentation_blocks(page: str) -> list[str]:
+    """Ids of the blocks shown unfolded whose job is to show results: a plot, or a table of aligned columns."""
+
+    def visible(nodes, folded: bool = False):
+        for node in nodes:
+            if isinstance(node, Fence) and node.block and not folded:
+                yield node.block
+            elif isinstance(node, Admonition):
+                yield from visible(node.children, folded or node.marker.startswith("???"))
+
+    presentation = re.compile(r"\b(plt|ax|axes|fig)\.")
+    return [block.id for block in visible(page_model(page).nodes) if presentation.search(block.code) or " | " in block.code]
 
 
 # --- snippet sections, executed as shown ---------------------------------------------------------------

@@ -22,7 +22,6 @@ import numpy as np
 import pytest
 
 import course
-from cours_ray.pages import Admonition, Fence, Heading, Text
 
 PAGE = "docs/01-les-taches.md"
 TACHES = "snippets/01-les-taches/taches_en_parallele.py"
@@ -496,7 +495,7 @@ def test_tiny_parallel_version_is_slower_as_asserted_at_build():
 
 
 def test_tasks_of_one_cpu_never_outnumber_the_cpus_as_asserted_at_build():
-    stated(r"des tâches d'un CPU ne sont jamais plus nombreuses à s'exécuter en même temps que les CPU du cluster")
+    stated(r"des tâches d'un CPU qui n'attendent pas d'autres tâches ne sont jamais plus nombreuses à s'exécuter en même temps que les CPU du cluster")
     code, _ = course.section_code(BASES, "ressources")
     assert "for _ in range(2 * cpus)" in code and "occupe.remote(0.5)" in code
     assert "duree >= 1" in asserts_of(BASES, "ressources")  # two rounds of 0.5 s at least
@@ -508,6 +507,8 @@ def test_speedup_bound_and_tiny_tasks_are_asserted_at_build():
     checks = asserts_of(FIBONACCI, "verification_mesures")
     assert "max(accelerations) <= 1.1 * acceleration_ideale" in checks
     assert "accelerations[0] < 1" in checks
+    stated(r"quand elles grossissent, il pèse de moins en moins et l'accélération monte")
+    assert "accelerations[-1] > accelerations[0]" in checks
     code, _ = course.section_code(FIBONACCI, "croisement")
     assert "acceleration_ideale = min(number_of_tasks, int(ray.cluster_resources()['CPU']))" in ast.unparse(ast.parse(code))
 
@@ -535,8 +536,13 @@ def test_sort_gain_bound_and_small_lists_are_asserted_at_build():
 def test_the_timeline_shows_one_addition_at_a_time_for_the_linear_aggregation(strategies):
     """« L'agrégation linéaire n'a jamais qu'une addition en cours » : each addition needs the previous one."""
     stated(r"L'agrégation linéaire n'a jamais qu'une addition en cours : chacune attend la précédente")
+    stated(r"L'agrégation par paires en exécute plusieurs à la fois, autant que le cluster a de CPU, tant qu'au moins autant d'additions sont prêtes")
     _, add, _ = aggregate(strategies, "sum_linear", 8)
     assert greedy_schedule(add.tasks, None)[1] == 1  # never more than one addition ready at once
+    _, add, _ = aggregate(strategies, "sum_pairwise", 8)
+    assert greedy_schedule(add.tasks, None)[1] == 4  # the first level: 4 additions ready at once
+    checks = asserts_of(DEPENDANCES, "add_traced")
+    assert "simultanees(traces['linéaire']) == 1 and simultanees(traces['par paires']) == min(cpus, 4)" in checks
 
 
 # --- Ray's own behaviour, as the page describes it -----------------------------------------------------
@@ -546,7 +552,7 @@ def test_page_describes_the_default_strategy_as_rays_hybrid_policy():
     """The DEFAULT strategy keeps tasks on the local node while it is under half busy (scheduler_spread_threshold,
     0.5, in hybrid_scheduling_policy), then prefers the least loaded nodes: it does not fill the local node first.
     Its behaviour on two nodes is checked by tests/test_multinode.py."""
-    stated(r"`\"DEFAULT\"`, la stratégie par défaut, garde les tâches sur le nœud local \(ou sur celui qui détient déjà leurs gros arguments\) tant qu'il est occupé à moins de la moitié, puis les envoie sur les nœuds les moins chargés")
+    stated(r"`\"DEFAULT\"`, la stratégie par défaut, envoie une tâche sur le nœud qui détient déjà ses gros arguments s'il a les ressources libres, sinon la garde sur le nœud local tant qu'il est occupé à moins de la moitié, puis l'envoie sur les nœuds les moins chargés")
     stated(r"Un nœud occupé à moins de 50 % \(le réglage `scheduler_spread_threshold`\) compte comme libre")
     assert "remplit d'abord" not in page_text()
 
@@ -629,41 +635,15 @@ def test_one_task_per_batch_beats_one_task_per_element(ray_driver):
 # --- written for the learner ---------------------------------------------------------------------------
 
 
-def main_path_words(nodes, folded: bool = False) -> int:
-    """Words of prose outside folded boxes (`???`) and outside code, as `wc -w` counts them."""
-    count = 0
-    for node in nodes:
-        if isinstance(node, Text) and not folded:
-            count += len("\n".join(node.lines).split())
-        elif isinstance(node, Heading) and not folded:
-            count += len(node.text.split())
-        elif isinstance(node, Admonition):
-            inner = folded or node.marker.startswith("???")
-            count += (0 if inner else len(node.title.split())) + main_path_words(node.children, inner)
-    return count
-
-
 def test_main_path_reads_in_about_40_minutes():
     """Proofs, derivations and measurement plumbing are folded: the main path stays under 3 600 words."""
-    words = main_path_words(course.page_model(PAGE).nodes)
+    words = course.main_path_words(PAGE)
     assert words <= 3600, f"{words} mots de prose hors des encadrés repliés (au plus 3 600)"
-
-
-def _presentation(code: str) -> bool:
-    """Code whose job is to show results: a plot, or a table of aligned columns."""
-    return bool(re.search(r"\b(plt|ax|axes|fig)\.", code)) or " | " in code
 
 
 def test_no_visible_block_is_mostly_presentation():
     """Tables and plots are folded (« Code du tableau », « Code du graphique »): the code a reader sees first is the
     lesson."""
 
-    def visible_blocks(nodes, folded=False):
-        for node in nodes:
-            if isinstance(node, Fence) and node.block and not folded:
-                yield node.block
-            elif isinstance(node, Admonition):
-                yield from visible_blocks(node.children, folded or node.marker.startswith("???"))
-
-    shown = [block.id for block in visible_blocks(course.page_model(PAGE).nodes) if _presentation(block.code)]
+    shown = course.visible_presentation_blocks(PAGE)
     assert not shown, f"blocs de présentation visibles sans être repliés : {shown}"

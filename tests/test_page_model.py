@@ -104,6 +104,14 @@ EXERCISE = f'''# Titre
 '''
 
 
+def test_a_skeleton_with_blank_lines_between_its_functions_stays_whole():
+    """Two blank lines in a row inside a statement (as PEP 8 puts them between functions) do not end it."""
+    text = EXERCISE.replace("    ```python\n    x = None\n    ```", "    ```python\n    def f():\n        pass\n\n\n    def g():\n        pass\n    ```")
+    page = parse_page(text, PAGE, expander=None)
+    assert page.exercises[0].skeleton == "def f():\n    pass\n\n\ndef g():\n    pass"
+    assert page.exercises[0].verification is not None
+
+
 def test_exercises_know_their_statement_solution_verification_and_skeleton():
     page = parse_page(EXERCISE, PAGE, expander=None)
     first, second = page.exercises

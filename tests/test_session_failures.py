@@ -121,3 +121,22 @@ def test_assertion_that_always_fails_fails_the_build_after_its_retries(scratch_p
     assert build.returncode != 0
     assert "AssertionError: mesure contraire à la page" in build.log
     assert "(la même assertion a échoué à chacun des 3 essais)" in build.log, build.log[-3000:]
+
+
+def test_session_that_leaves_a_detached_actor_alive_fails_naming_it(tmp_path):
+    """A detached actor outlives its driver: the build's own Ray checks that no session leaves one behind."""
+    import course
+
+    (tmp_path / "projet").mkdir()
+    project = course.ScratchProject(tmp_path / "projet")
+    code = (
+        "import ray\n\nray.init()\n\n\n@ray.remote\nclass Compteur:\n    pass\n\n\n"
+        'compteur = Compteur.options(name="compteur", lifetime="detached", namespace="essai").remote()\n'
+        "ray.get(compteur.__ray_ready__.remote())\nray.shutdown()"
+    )
+    project.write("snippets/page/code.py", section("oubli", code))
+    project.write("docs/page.md", page_including("snippets/page/code.py:oubli"))
+    env = {k: v for k, v in course.build_env().items() if k not in ("RAY_ADDRESS", "RAY_AUTH_MODE", "RAY_AUTH_TOKEN", "COURS_RAY_LOCAL_CLUSTER")}
+    build = course.mkdocs_build(project.root, project.root / "site", env, timeout=240)
+    assert build.returncode != 0
+    assert "des acteurs détachés sont encore vivants à la fin de la session\u202f: Compteur (nommé «\u202fcompteur\u202f»)" in build.log, build.log[-3000:]

@@ -1,7 +1,7 @@
 """Every snippet file is a complete program: it runs alone, from any folder, and its own asserts are its test.
 
-The runs start in the background when the session starts (tests/conftest.py, standalone_runs); each test
-waits for its own.
+The runs start in the background when the session starts, one after the other (tests/conftest.py,
+standalone_runs); each test waits for its own.
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ import course
 
 @pytest.mark.parametrize("snippet", course.snippet_files())
 def test_snippet_runs_standalone(snippet, standalone_runs):
-    run = standalone_runs[snippet]
-    returncode, output = run.wait()
+    returncode, output, folder = standalone_runs.wait(snippet)
     assert returncode is not None, f"{snippet} ne s'est pas terminé en {course.SNIPPET_TIMEOUT_S} s :\n{output[-3000:]}"
     assert returncode == 0, f"python {snippet} a échoué (code {returncode}) :\n{output[-4000:]}"
-    written = list(run.folder.iterdir())
+    written = list(folder.iterdir())
     assert not written, f"{snippet} a écrit dans le dossier courant : {written}"

@@ -12,7 +12,7 @@ if not ray.is_initialized():  # déjà connecté : rien à faire
 
 # --8<-- [start:affichage]
 def fr(nombre, decimales=2):
-    """Un nombre écrit à la française : virgule décimale, espace fine entre les milliers."""
+    """Un nombre écrit à la française : virgule décimale, espace fine entre les milliers."""
     return f"{nombre:,.{decimales}f}".replace(",", "\u202f").replace(".", ",")
 # --8<-- [end:affichage]
 
@@ -30,8 +30,8 @@ try:
     ray.get(ref)
 except ValueError as erreur:  # l'exception de la tâche, levée de nouveau par ray.get
     print(f"Classe de l'exception : {type(erreur).__name__}")
-    print(f"C'est une ValueError : {isinstance(erreur, ValueError)}")
-    print(f"C'est une RayTaskError : {isinstance(erreur, ray.exceptions.RayTaskError)}")
+    print(f"C'est une ValueError : {isinstance(erreur, ValueError)}")
+    print(f"C'est une RayTaskError : {isinstance(erreur, ray.exceptions.RayTaskError)}")
     print(f"L'exception d'origine : {erreur.cause!r}")
 # --8<-- [end:erreur]
 
@@ -49,8 +49,8 @@ def modifie(liste):
     return liste
 
 
-print(f"Renvoyé par la tâche : {ray.get(modifie.remote(valeurs))}")
-print(f"Dans le driver : valeurs = {valeurs}, compteur = {compteur}")
+print(f"Renvoyé par la tâche : {ray.get(modifie.remote(valeurs))}")
+print(f"Dans le driver : valeurs = {valeurs}, compteur = {compteur}")
 # --8<-- [end:copies]
 
 
@@ -63,8 +63,8 @@ def dort(secondes):
 
 refs = [dort.remote(s) for s in [1.5, 0.2, 0.8]]
 pretes, en_cours = ray.wait(refs, num_returns=1)  # rend la main dès qu'un résultat est prêt
-print(f"Première tâche terminée : celle de {fr(ray.get(pretes[0]), 1)} s ; {len(en_cours)} encore en cours")
-print(f"Tous les résultats, dans l'ordre de la liste : {ray.get(refs)}")
+print(f"Première tâche terminée : celle de {fr(ray.get(pretes[0]), 1)} s ; {len(en_cours)} encore en cours")
+print(f"Tous les résultats, dans l'ordre de la liste : {ray.get(refs)}")
 # --8<-- [end:attente]
 
 # --8<-- [start:delai]
@@ -72,8 +72,8 @@ ref = dort.remote(2)
 try:
     ray.get(ref, timeout=0.5)
 except ray.exceptions.GetTimeoutError:
-    print("Pas de résultat au bout de 0,5 s : ray.get lève GetTimeoutError")
-print(f"La tâche, elle, a continué : ray.get renvoie ensuite {ray.get(ref)}")
+    print("Pas de résultat au bout de 0,5 s : ray.get lève GetTimeoutError")
+print(f"La tâche, elle, a continué : ray.get renvoie ensuite {ray.get(ref)}")
 # --8<-- [end:delai]
 
 
@@ -88,7 +88,7 @@ cpus = int(ray.cluster_resources()["CPU"])
 debut = time.perf_counter()
 ray.get([occupe.remote(0.5) for _ in range(2 * cpus)])
 duree = time.perf_counter() - debut
-print(f"{2 * cpus} tâches de 0,5 s, d'un CPU chacune, sur {cpus} CPU : {fr(duree)} s")
+print(f"{2 * cpus} tâches de 0,5 s, d'un CPU chacune, sur {cpus} CPU : {fr(duree)} s")
 assert duree >= 1  # deux vagues de 0,5 s au moins : jamais plus de tâches à la fois que de CPU
 # --8<-- [end:ressources]
 
@@ -98,7 +98,7 @@ ref = trop_gros.remote(0.1)
 try:
     ray.get(ref, timeout=2)
 except ray.exceptions.GetTimeoutError:
-    print(f"Au bout de 2 s, la tâche n'a pas démarré : aucun nœud n'a {cpus + 1} CPU.")
+    print(f"Au bout de 2 s, la tâche n'a pas démarré : aucun nœud n'a {cpus + 1} CPU.")
 ray.cancel(ref)  # sans quoi elle attendrait un tel nœud indéfiniment
 # --8<-- [end:infaisable]
 

@@ -40,7 +40,7 @@ def read_array(path: Path) -> np.ndarray:
 
 # --8<-- [start:verification_read_array]
 assert "read_array" in globals(), "read_array n'existe pas encore : définissez-la dans la cellule « À COMPLÉTER »."
-assert hasattr(read_array, "remote"), "read_array doit être une tâche Ray : décorez-la par @ray.remote."
+assert hasattr(read_array, "remote"), "read_array doit être une fonction distante : décorez-la par @ray.remote."
 lue = ray.get(read_array.remote(DONNEES / "matrice_1.txt"), timeout=60)
 assert isinstance(lue, np.ndarray), f"read_array doit renvoyer un tableau NumPy, pas un objet {type(lue).__name__}"
 assert lue.dtype.kind == "i", f"read_array doit lire des entiers (dtype=int), pas des {lue.dtype}"
@@ -58,7 +58,7 @@ def add_array(left: np.ndarray, right: np.ndarray) -> np.ndarray:
 
 # --8<-- [start:verification_add_array]
 assert "add_array" in globals(), "add_array n'existe pas encore : définissez-la dans la cellule « À COMPLÉTER »."
-assert hasattr(add_array, "remote"), "add_array doit être une tâche Ray : décorez-la par @ray.remote."
+assert hasattr(add_array, "remote"), "add_array doit être une fonction distante : décorez-la par @ray.remote."
 somme = ray.get(add_array.remote(np.array([[1, 2]]), np.array([[10, 20]])), timeout=60)
 assert isinstance(somme, np.ndarray), f"add_array doit renvoyer un tableau NumPy, pas un objet {type(somme).__name__}"
 assert (somme == [[11, 22]]).all(), f"add_array([[1, 2]], [[10, 20]]) devrait valoir [[11, 22]], pas {somme.tolist()}"

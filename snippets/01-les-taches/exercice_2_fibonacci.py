@@ -203,6 +203,7 @@ print(f"Meilleure accélération mesurée : {fr(max(accelerations))} (accélé
 # Ce que dit le texte, vérifié sur les mesures de cette page (la construction les refait si elles le contredisent)
 assert max(accelerations) <= 1.1 * acceleration_ideale, "accélération supérieure au nombre de tâches simultanées"
 assert accelerations[0] < 1, "des tâches de moins d'une milliseconde devraient être plus lentes avec Ray"
+assert accelerations[-1] > accelerations[0], "l'accélération ne monte pas quand les tâches grossissent"
 # --8<-- [end:verification_mesures]
 
 # --8<-- [start:graphique]

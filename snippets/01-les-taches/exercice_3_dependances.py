@@ -44,7 +44,7 @@ def sum_linear(values, add_task):
 
 # --8<-- [start:verification_sum_linear]
 class AdditionSimulee:
-    """Se fait passer pour une tâche Ray, sans Ray : .remote(x, y) renvoie, pour deux
+    """Se fait passer pour une fonction distante, sans Ray : .remote(x, y) renvoie, pour deux
     couples (valeur, profondeur), la somme et la profondeur de son résultat."""
 
     def __init__(self):
@@ -111,7 +111,7 @@ assert result == 36 and duree >= 3  # au moins les 3 niveaux du graphe
 
 # --8<-- [start:profondeur]
 class DepthOnly:
-    """Se fait passer pour une tâche Ray : .remote(x, y) renvoie la profondeur
+    """Se fait passer pour une fonction distante : .remote(x, y) renvoie la profondeur
     du résultat (1 + la plus grande profondeur de ses deux entrées)."""
 
     def remote(self, x, y):
@@ -148,7 +148,16 @@ for nom, strategie in [("linéaire", sum_linear), ("par paires", sum_pairwise)]:
     assert somme == 36 and len(trace) == len(values) - 1
     traces[nom] = [(pid, t0 - debut, t1 - debut) for pid, t0, t1 in trace]
     print(f"{nom:>10} : {len(trace)} additions, dans {len({pid for pid, _, _ in trace})} processus worker, "
-          f"terminé en {fr(max(t1 for _, _, t1 in traces[nom]))} s")
+          f"terminée en {fr(max(t1 for _, _, t1 in traces[nom]))} s")
+
+
+def simultanees(trace):
+    """Le plus grand nombre d'additions en cours au même instant."""
+    return max(sum(1 for _, d, f in trace if d <= debut < f) for _, debut, _ in trace)
+
+
+cpus = int(ray.cluster_resources()["CPU"])
+assert simultanees(traces["linéaire"]) == 1 and simultanees(traces["par paires"]) == min(cpus, 4)  # le texte ci-dessous
 # --8<-- [end:add_traced]
 
 # --8<-- [start:graphique_chronologie]

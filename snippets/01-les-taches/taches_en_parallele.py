@@ -11,7 +11,7 @@ if not ray.is_initialized():  # déjà connecté : rien à faire
 
 # --8<-- [start:affichage]
 def fr(nombre, decimales=2):
-    """Un nombre écrit à la française : virgule décimale, espace fine entre les milliers."""
+    """Un nombre écrit à la française : virgule décimale, espace fine entre les milliers."""
     return f"{nombre:,.{decimales}f}".replace(",", "\u202f").replace(".", ",")
 # --8<-- [end:affichage]
 
@@ -20,7 +20,7 @@ def fr(nombre, decimales=2):
 cpus = int(ray.cluster_resources()["CPU"])
 # ray.nodes() liste aussi les nœuds arrêtés : on ne compte que les nœuds vivants
 noeuds = sum(1 for noeud in ray.nodes() if noeud["Alive"])
-print(f"Cluster Ray {ray.__version__} : {'un seul nœud' if noeuds == 1 else f'{noeuds} nœuds'}, {cpus} CPU")
+print(f"Cluster Ray {ray.__version__} : {'un seul nœud' if noeuds == 1 else f'{noeuds} nœuds'}, {cpus} CPU")
 # --8<-- [end:machine]
 
 
@@ -84,7 +84,7 @@ result = 0
 for _ in range(10):
     result += regular_function()
 duree_serie = time.perf_counter() - debut
-print(f"En série : {fr(duree_serie * 1e6, 0)} µs")
+print(f"En série : {fr(duree_serie * 1e6, 0)} µs")
 # --8<-- [end:en_serie]
 
 # --8<-- [start:en_parallele]
@@ -94,7 +94,7 @@ for _ in range(10):
     results.append(remote_function.remote())
 total = sum(ray.get(results))
 duree_parallele = time.perf_counter() - debut
-print(f"En parallèle : {fr(duree_parallele * 1e3, 1)} ms, soit {fr(duree_parallele / duree_serie, 0)} fois plus lent")
+print(f"En parallèle : {fr(duree_parallele * 1e3, 1)} ms, soit {fr(duree_parallele / duree_serie, 0)} fois plus lent")
 assert total == 10 and duree_parallele > duree_serie  # ce que dit l'encadré ci-dessous
 # --8<-- [end:en_parallele]
 
