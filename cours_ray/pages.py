@@ -8,7 +8,9 @@ its solution and its verification. Conventions (CONTRIBUTING.md):
   ```python fence inside it is the skeleton the learner gets;
 - `!!! question ":material-comment-question-outline: À faire"` asks a question answered in words;
 - the `??? success "Solution"` right after the statement is its solution;
-- the `??? check "Vérification"` right after the solution of an « À compléter » holds the blocks that check it.
+- the `??? check "Vérification"` right after the solution of an « À compléter » holds the blocks that check it;
+- a fold titled « Code … » (`??? example "Code du graphique"`) hides code, not its results: the outputs of its
+  blocks are shown right after it.
 
 A session is a sequence of blocks that run in one fresh Jupyter kernel: by default, the blocks that include one
 snippet file (each snippet file is a complete program). A block without a snippet continues the session of the
@@ -90,6 +92,13 @@ class Admonition:
     kind: str
     title: str
     children: list = field(default_factory=list)
+    end: int = 0  # its last line
+    indent: int = 0  # the indentation of its marker in the page
+
+    @property
+    def folds_code(self) -> bool:
+        """A fold titled « Code … » (« Code du graphique », « Code du tableau »…): it hides code, not results."""
+        return self.marker.startswith("???") and self.title.startswith("Code ")
 
 
 @dataclass
@@ -135,6 +144,21 @@ class Page:
     @property
     def block_ids(self) -> dict[str, Block]:
         return {block.id: block for block in self.blocks}
+
+    @property
+    def results_after_folds(self) -> dict[str, Admonition]:
+        """The blocks folded in a « Code … » fold, by id, and that fold: their results are shown right after it."""
+        shown: dict[str, Admonition] = {}
+
+        def visit(nodes: list, fold: Admonition | None) -> None:
+            for node in nodes:
+                if isinstance(node, Fence) and node.block and fold:
+                    shown[node.block.id] = fold
+                elif isinstance(node, Admonition):
+                    visit(node.children, fold or (node if node.folds_code else None))
+
+        visit(self.nodes, None)
+        return shown
 
     @property
     def stem(self) -> str:
@@ -286,7 +310,7 @@ class _Parser:
             raise PageError(f"{self.path}, ligne {begin + 1} : encadré illisible : {self.lines[begin].strip()}")
         title = info["title"] if info["title"] is not None else info["kind"].capitalize()
         marker = self.lines[begin].strip().split()[0]
-        item = Admonition(begin + 1, marker, info["kind"], title)
+        item = Admonition(begin + 1, marker, info["kind"], title, end=end, indent=indent)
         children_start = i + 1
         while children_start < close and tokens[children_start].type in ("admonition_title_open", "inline", "admonition_title_close"):
             children_start += 1

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 import nbformat
-from markdown_exec import base_format, validator as markdown_exec_validator
+from markdown_exec import MarkdownConverter, base_format, validator as markdown_exec_validator
 from markupsafe import Markup
 from mkdocs.config import config_options
 from mkdocs.config.base import Config
@@ -37,6 +37,7 @@ log = get_plugin_logger("cours-ray")
 
 TABS = "Code|Sortie"
 _ID = "cr_id"
+RESULTS_FENCE = "cours-ray-resultats"  # where the results of a block folded in a « Code … » fold are shown
 
 
 class CoursRayConfig(Config):
@@ -65,6 +66,8 @@ class CoursRayPlugin(BasePlugin[CoursRayConfig]):
         fences[:] = [fence for fence in fences if fence.get("name") not in ("python", "py")]
         for name in ("python", "py"):
             fences.append({"name": name, "class": name, "validator": _validator, "format": self._format})
+        fences[:] = [fence for fence in fences if fence.get("name") != RESULTS_FENCE]
+        fences.append({"name": RESULTS_FENCE, "class": RESULTS_FENCE, "validator": _results_validator, "format": self._format_results})
         self.project = Project(Path(config.config_file_path))
         cache_dir = self.project.root / self.config.cache_dir if self.config.cache else None
         try:
@@ -76,6 +79,7 @@ class CoursRayPlugin(BasePlugin[CoursRayConfig]):
             raise PluginError(f"cours-ray : {error}") from None
         self.results: dict[str, PageResult] = {}  # by src_uri
         self.outputs: dict[str, list[dict] | None] = {}  # by fence id (page and block)
+        self.results_after_fold: set[str] = set()  # fence ids whose results are shown after their fold
         self.chapters: dict[str, ChapterNotebooks] = {}  # by the chapter page's src_uri
         self.notebook_pages: dict[str, tuple[ChapterNotebooks, str]] = {}  # by the notebook's src_uri: (chapter, kind)
         self.report: BuildReport | None = None
@@ -166,6 +170,13 @@ class CoursRayPlugin(BasePlugin[CoursRayConfig]):
             line = lines[index].rstrip()
             attribute = f' {_ID}="{_fence_id(result.page.path, block.id)}"'
             lines[index] = line[:-1] + attribute + "}" if line.endswith("}") else line + attribute
+        folded = result.page.results_after_folds
+        for block in reversed(result.page.blocks):  # from the end: each insertion leaves the lines above in place
+            if block.id in folded:
+                fold, key = folded[block.id], _fence_id(result.page.path, block.id)
+                self.results_after_fold.add(key)
+                indent = " " * fold.indent
+                lines[fold.end - offset : fold.end - offset] = ["", f'{indent}```{RESULTS_FENCE} {_ID}="{key}"', f"{indent}```"]
         title = next((i for i, line in enumerate(lines) if line.startswith("# ")), -1)
         added = []
         stamp = self.report.page(result.page.path).stamp() if self.report else None
@@ -180,10 +191,17 @@ class CoursRayPlugin(BasePlugin[CoursRayConfig]):
         key = options.pop("cr_id", None)
         if key is None or key not in self.outputs:
             raise PluginError(f"cours-ray : bloc exécutable inattendu (non trouvé à l'analyse de la page) :\n{source}")
+        if key in self.results_after_fold:  # the code only: its results follow the fold
+            return base_format(language="python", run=lambda *_, **__: "", code=source, md=md, **{**options, "result": ""})
         texts, figures = page_outputs(self.outputs[key] or [])
         markdown = "\n\n".join(text_block(text) for text in texts)
         rendered = base_format(language="python", run=lambda *_, **__: markdown, code=source, md=md, **{**options, "result": ""})
         return rendered + Markup("".join(figure_html(figure) for figure in figures))  # Markup + str would escape
+
+    def _format_results(self, source, language, css_class, options, md, **kwargs) -> str:  # noqa: ANN001, ARG002
+        texts, figures = page_outputs(self.outputs[options["cr_id"]] or [])
+        rendered = MarkdownConverter(md).convert("\n\n".join(text_block(text) for text in texts)) if texts else Markup()
+        return rendered + Markup("".join(figure_html(figure) for figure in figures))
 
     def on_page_content(self, html: str, *, page, config, files) -> str:  # noqa: ANN001, ARG002
         src = page.file.src_uri
@@ -250,6 +268,11 @@ def _validator(language, inputs, options, attrs, md) -> bool:  # noqa: ANN001 - 
         return False
     options["cr_id"] = fence_id
     return True
+
+
+def _results_validator(language, inputs, options, attrs, md) -> bool:  # noqa: ANN001, ARG001 - superfences' signature
+    options["cr_id"] = inputs.pop(_ID, None)
+    return options["cr_id"] is not None
 
 
 class _WarningCounter(logging.Handler):

@@ -155,3 +155,18 @@ def test_solution_without_statement_fails_naming_its_line():
 def test_page_without_title_fails():
     with pytest.raises(PageError, match=re.escape("docs/page.md : la page n'a pas de titre de niveau 1")):
         parse_page("Du texte.\n", PAGE, expander=None)
+
+
+def test_blocks_folded_in_a_code_fold_show_their_results_after_it(project):
+    root, expander = project
+    text = (
+        "# Titre\n\n" + fence("snippets/page/un.py:a") + '\n??? example "Code du graphique"\n\n' + fence("snippets/page/un.py:b", "    ")
+        + '\n??? tip "Pour aller plus loin"\n\n' + fence("snippets/page/deux.py:a", "    ")
+        + '\n    ??? example "Code du tableau"\n\n' + fence("snippets/page/deux.py:b", "        ") + "\nLa suite.\n"
+    )
+    page = parse_page(text, PAGE, expander)
+    folds = page.results_after_folds
+    assert sorted(folds) == ["snippets/page/deux.py:b", "snippets/page/un.py:b"]  # not the blocks of the other fold itself
+    lines = text.split("\n")
+    assert [(folds[b].indent, lines[folds[b].end - 1].strip()) for b in sorted(folds)] == [(4, "```"), (0, "```")]
+    assert lines[folds["snippets/page/un.py:b"].line - 1] == '??? example "Code du graphique"'

@@ -190,3 +190,18 @@ def test_page_text_uses_only_characters_common_fonts_carry(page, site_build):
         svg.decompose()  # Material's icons and the figures are drawings, not text
     rare = sorted({char for char in article.get_text() if ord(char) > 0x7F and ord(char) not in _common_glyphs()})
     assert not rare, f"{page} : caractères absents des polices courantes : {[f'{c} U+{ord(c):04X}' for c in rare]}"
+
+
+def test_a_code_fold_hides_the_code_and_shows_its_results_right_after_it(site_build):
+    """« Code du graphique », « Code du tableau »… fold the presentation code; the plot or the table stays in view."""
+    checked = 0
+    for page in course.pages():
+        soup = BeautifulSoup(html_path(site_build.site, page).read_text(encoding="utf-8"), "html.parser")
+        for fold in soup.select("article details"):
+            if not fold.summary.get_text(strip=True).startswith("Code "):
+                continue
+            assert not fold.select("figure.cr-figure, .filename"), f"{page} : un résultat est caché dans « {fold.summary.get_text(strip=True)} »"
+            after = fold.find_next_sibling()
+            if after is not None and (after.name == "figure" or after.select_one(".filename")):
+                checked += 1
+    assert checked >= 10, f"seulement {checked} résultats montrés après leur encadré « Code … »"
