@@ -121,7 +121,7 @@ def main() -> None:
     executing = sum(s.seconds or 0 for p in cold_report.pages for s in p.sessions)
     print(f"{'construction':<36}{'durée (s)':>10}{'sessions exécutées':>20}{'démarrages de Ray':>19}")
     print(f"{'froide (cache vide)':<36}{cold:>10.1f}{cold_report.executed_sessions:>20}{cold_report.ray_starts:>19}")
-    print(f"{"chaude (rien n'a changé)":<36}{warm:>10.1f}{warm_report.executed_sessions:>20}{warm_report.ray_starts:>19}")
+    print(f"{'chaude (rien n’a changé)':<36}{warm:>10.1f}{warm_report.executed_sessions:>20}{warm_report.ray_starts:>19}")
     print(f"{'sans exécution':<36}{off:>10.1f}{0:>20}{0:>19}")
     print(f"{'une ligne modifiée (mkdocs serve)':<36}{edit:>10.1f}{1:>20}{'—':>19}")
     print(f"\nexécution des sessions (froide) : {executing:.1f} s, dont {args.snippet} : {session:.1f} s ({page})")

@@ -18,3 +18,16 @@ def test_snippet_runs_standalone(snippet, standalone_runs):
     assert returncode == 0, f"python {snippet} a échoué (code {returncode}) :\n{output[-4000:]}"
     written = list(folder.iterdir())
     assert not written, f"{snippet} a écrit dans le dossier courant : {written}"
+
+
+def test_every_python_file_compiles_with_the_projects_python():
+    """Benchmarks and helper scripts run nowhere else in the suite: a syntax of a newer Python must fail here."""
+    files = [path for path in course.ROOT.rglob("*.py") if not {".venv", ".cache", "site", "node_modules"} & set(path.relative_to(course.ROOT).parts)]
+    assert any(path.parts[-2] == "benchmarks" for path in files)
+    failures = []
+    for path in files:
+        try:
+            compile(path.read_text(encoding="utf-8"), str(path), "exec")
+        except SyntaxError as error:
+            failures.append(f"{path.relative_to(course.ROOT)}:{error.lineno}: {error.msg}")
+    assert not failures, "\n".join(failures)
