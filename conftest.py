@@ -9,4 +9,9 @@ def pytest_addoption(parser):  # noqa: ANN001, ANN201
         help="réécrit les sorties attendues (tests/__snapshots__/) à partir de la construction, après un changement "
         "voulu (l'option --snapshot-update de syrupy)",
     )
+    parser.addoption(
+        "--full-captures",
+        action="store_true",
+        help="captures d'écran pleine page de chaque page (environ 90 s de plus) au lieu du seul premier écran",
+    )
     parser.addoption("--page", action="append", default=[], help="ne teste que cette page (docs/....md) ; répétable")

@@ -146,6 +146,58 @@ def section_code(snippet: str, section: str) -> tuple[str, int]:
     return "\n".join(lines), start + 2
 
 
+def asserts_of(snippet: str, section: str) -> list[str]:
+    """The conditions of a section's `assert` statements, as source text."""
+    code, _ = section_code(snippet, section)
+    return [ast.unparse(node.test) for node in ast.walk(ast.parse(code)) if isinstance(node, ast.Assert)]
+
+
+def page_prose(page: str) -> str:
+    """A page as one line of prose: line breaks and indentation collapsed, non-breaking spaces made plain."""
+    text = (ROOT / page).read_text(encoding="utf-8").replace("\u00a0", " ").replace("\u202f", " ")
+    return re.sub(r"\s+", " ", text)
+
+
+def stated(page: str, pattern: str) -> re.Match:
+    """The page's sentence matching `pattern`; a rewritten sentence fails here, so its test gets revisited."""
+    match = re.search(pattern, page_prose(page))
+    assert match, f"{page} ne contient plus la phrase « {pattern} » : mettez à jour ce test et tests/README.md"
+    return match
+
+
+NUMBER_WORDS = {"un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8, "neuf": 9, "dix": 10}
+
+
+def number(text: str) -> float:
+    """« 10 000 », « 0,1 », « une », « trois »... as a number."""
+    text = text.strip().lower()
+    if text in NUMBER_WORDS:
+        return NUMBER_WORDS[text]
+    return float(text.replace(" ", "").replace(",", ".")) if "," in text or "." in text else int(text.replace(" ", ""))
+
+
+def sleeps_of(function, *args) -> list[float]:
+    """The durations a function's body passes to time.sleep, without sleeping (a plain function, or the
+    function of a @ray.remote task, run here without Ray)."""
+    function = getattr(function, "_function", function)
+    recorded: list[float] = []
+    real_time = function.__globals__["time"]
+
+    class FakeTime:
+        def sleep(self, seconds: float) -> None:
+            recorded.append(seconds)
+
+        def __getattr__(self, name: str):
+            return getattr(real_time, name)
+
+    function.__globals__["time"] = FakeTime()
+    try:
+        function(*args)
+    finally:
+        function.__globals__["time"] = real_time
+    return recorded
+
+
 def exec_sections(snippet: str, *sections: str, namespace: dict | None = None) -> dict:
     """Run sections of a snippet in one namespace; tracebacks point at the snippet file's own lines."""
     namespace = {} if namespace is None else namespace

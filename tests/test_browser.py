@@ -192,6 +192,9 @@ SETTLE = """async () => {
 }"""
 
 
+MERMAID_TIMEOUT_MS = 30_000
+
+
 class Views:
     """One page per page of the course, all started at once (they load in parallel in Chromium), in fresh
     browser contexts (empty cache and localStorage), each made ready when a test first asks for it."""
@@ -213,11 +216,15 @@ class Views:
         if not view.ready:
             page = view.page
             page.wait_for_load_state("networkidle")
-            # Material turns each <pre class="mermaid"> into a <div class="mermaid"> holding the diagram.
+            # Material turns each <pre class="mermaid"> into a <div class="mermaid"> holding the diagram. Alone, a
+            # page renders its diagrams in under 2 s; here all the pages load at once on the machine's cores, and
+            # chapter 1 was seen to need more than 10 s when its tests came first.
             try:
-                page.wait_for_function("document.querySelectorAll('pre.mermaid').length === 0", timeout=10_000)
+                page.wait_for_function("document.querySelectorAll('pre.mermaid').length === 0", timeout=MERMAID_TIMEOUT_MS)
             except Exception:
-                view.problems.append("des schémas Mermaid n'ont pas été rendus en 10 s (pre.mermaid encore présent)")
+                view.problems.append(
+                    f"des schémas Mermaid n'ont pas été rendus en {MERMAID_TIMEOUT_MS // 1000} s (pre.mermaid encore présent)"
+                )
             page.evaluate("document.fonts.ready.then(() => null)")
             view.loaded_errors, view.loaded_finished = list(view.errors), list(view.finished)
             view.ready = True
@@ -365,14 +372,15 @@ def _rendering_problems(view: View, source: BeautifulSoup) -> list[str]:
 class _ScreenshotReport:
     """Writes where the screenshots are at the end of pytest's output (shown without -s)."""
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
+    def __init__(self, folder: Path, full_page: bool) -> None:
+        self.folder, self.full_page = folder, full_page
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
         shots = sorted(self.folder.glob("*.jpg"))
         if shots:
             terminalreporter.write_sep("-", "captures d'écran")
-            terminalreporter.write_line(f"{len(shots)} captures pleine page (bureau 1280 px, mobile 390 px ; clair, sombre) dans {self.folder}")
+            kind = "pleine page" if self.full_page else "du premier écran (pleine page : pytest --full-captures)"
+            terminalreporter.write_line(f"{len(shots)} captures {kind} (bureau 1280 px, mobile 390 px ; clair, sombre) dans {self.folder}")
 
 
 @pytest.fixture(scope="module")
@@ -380,13 +388,14 @@ def screenshot_folder(tmp_path_factory, pytestconfig) -> Path:
     folder = tmp_path_factory.mktemp("captures")
     name = "cours-ray-captures"
     if pytestconfig.pluginmanager.get_plugin(name) is None:
-        pytestconfig.pluginmanager.register(_ScreenshotReport(folder), name)
+        pytestconfig.pluginmanager.register(_ScreenshotReport(folder, pytestconfig.getoption("--full-captures")), name)
     return folder
 
 
 @pytest.mark.parametrize("page", SITE_PAGES, ids=slug)
-def test_screenshots_of_page_at_desktop_and_mobile_widths_light_and_dark(page, views, screenshot_folder, record_property):
+def test_screenshots_of_page_at_desktop_and_mobile_widths_light_and_dark(page, views, screenshot_folder, record_property, pytestconfig):
     view = views[page]
+    full_page = pytestconfig.getoption("--full-captures")
     problems = list(view.problems)
     try:
         for scheme in SCHEMES:
@@ -400,8 +409,9 @@ def test_screenshots_of_page_at_desktop_and_mobile_widths_light_and_dark(page, v
                     problems.append(f"{name} : la page déborde horizontalement ({width} px de large pour {size['width']} px)")
                 path = screenshot_folder / f"{name}.jpg"
                 # JPEG: a full-page capture of chapter 1 on the desktop is ~1280 × 22 000 px, PNG-encoded in
-                # ~3 s against ~1.7 s, for the same size on disk.
-                view.page.screenshot(path=path, full_page=True, type="jpeg", quality=85)
+                # ~3 s against ~1.7 s, for the same size on disk. The 52 full-page captures, for a person to look
+                # at, cost about 90 s, hence opt-in; the overflow check above covers the whole page either way.
+                view.page.screenshot(path=path, full_page=full_page, type="jpeg", quality=85)
                 if not path.exists() or path.stat().st_size == 0:
                     problems.append(f"{name} : capture vide")
     finally:

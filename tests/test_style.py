@@ -65,3 +65,11 @@ def test_each_term_links_to_a_chapter_that_uses_it(row):
     first = row["term"].split(",")[0].strip().strip("`").lower()
     text = (course.ROOT / page).read_text(encoding="utf-8").lower()
     assert first in text, f"« {first} » n'apparaît pas au chapitre {row['number']} qui est censé le présenter"
+
+
+def test_the_claims_table_names_only_tests_that_exist():
+    """tests/README.md maps sentences to tests: a renamed or deleted test must not leave a dangling name there."""
+    named = set(re.findall(r"`(?:[\w/]+\.py::)?(test_\w+)`", (course.ROOT / "tests" / "README.md").read_text(encoding="utf-8")))
+    defined = {name for path in (course.ROOT / "tests").glob("*.py") for name in re.findall(r"^def (test_\w+)", path.read_text(encoding="utf-8"), re.M)}
+    assert len(named) > 100
+    assert not named - defined, f"tests/README.md nomme des tests qui n'existent pas : {sorted(named - defined)}"
