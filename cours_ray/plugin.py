@@ -11,6 +11,7 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -215,6 +216,7 @@ class CoursRayPlugin(BasePlugin[CoursRayConfig]):
             "data": get_relative_url(data_download(), page.file.url),
             "chapter": get_relative_url(files.get_file_from_path(chapter.chapter).url, page.file.url),
         }
+        _align_toc_with_headings(page.toc, html)
         try:
             return notebook_page_html(html, kind, links)
         except NotebookPageError as error:
@@ -268,6 +270,25 @@ def _validator(language, inputs, options, attrs, md) -> bool:  # noqa: ANN001 - 
         return False
     options["cr_id"] = fence_id
     return True
+
+
+def _align_toc_with_headings(toc, html: str) -> None:  # noqa: ANN001
+    """mkdocs-jupyter builds a notebook's table of contents from its Markdown, whose slugs drop inline code
+    (« Des `ObjectRef` dans une liste » -> #des-dans-une-liste), while the rendered headings keep it
+    (#des-objectref-dans-une-liste). The headings are the same, in the same order: take their ids."""
+
+    def flat(items):  # noqa: ANN001, ANN202
+        for item in items:
+            yield item
+            yield from flat(item.children)
+
+    anchors, ids = list(flat(toc)), _HEADING_ID.findall(html)
+    if len(anchors) == len(ids):
+        for anchor, heading_id in zip(anchors, ids):
+            anchor.id = heading_id
+
+
+_HEADING_ID = re.compile(r'<h[1-6][^>]*\bid="([^"]+)"')
 
 
 def _results_validator(language, inputs, options, attrs, md) -> bool:  # noqa: ANN001, ARG001 - superfences' signature
