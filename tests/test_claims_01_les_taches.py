@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import ast
 import math
+import os
 import random
 import re
 import shutil
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -32,52 +34,15 @@ DEPENDANCES = "snippets/01-les-taches/exercice_3_dependances.py"
 TRI = "snippets/01-les-taches/exercice_braves_tri_a_bulles.py"
 CHAPTER_SNIPPETS = tuple(course.snippets_of(PAGE))
 pytestmark = pytest.mark.timeout(180)  # a blocked ray.get inside the chapter's own functions can't hang the run
-WORDS = {"un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8, "neuf": 9, "dix": 10}
+
+page_text = partial(course.page_prose, PAGE)
+stated = partial(course.stated, PAGE)
+asserts_of = course.asserts_of
+number = course.number
+sleeps_of = course.sleeps_of
 
 
 # --- reading the page ------------------------------------------------------------------------------------
-
-
-def page_text() -> str:
-    """The page as one line of prose: line breaks and indentation collapsed, non-breaking spaces made plain."""
-    text = (course.ROOT / PAGE).read_text(encoding="utf-8").replace("\u00a0", " ").replace("\u202f", " ")
-    return re.sub(r"\s+", " ", text)
-
-
-def stated(pattern: str) -> re.Match:
-    """The page's sentence matching `pattern`; a rewritten sentence fails here, so its test gets revisited."""
-    match = re.search(pattern, page_text())
-    assert match, f"{PAGE} ne contient plus la phrase « {pattern} » : mettez à jour ce test et tests/README.md"
-    return match
-
-
-def number(text: str) -> float:
-    """« 10 000 », « 0,1 », « une », « trois »... as a number."""
-    text = text.strip().lower()
-    if text in WORDS:
-        return WORDS[text]
-    return float(text.replace(" ", "").replace(",", ".")) if "," in text or "." in text else int(text.replace(" ", ""))
-
-
-def sleeps_of(remote_function, *args) -> list[float]:
-    """The durations a @ray.remote function's body passes to time.sleep, without Ray and without sleeping."""
-    function = remote_function._function
-    recorded: list[float] = []
-    real_time = function.__globals__["time"]
-
-    class FakeTime:
-        def sleep(self, seconds: float) -> None:
-            recorded.append(seconds)
-
-        def __getattr__(self, name: str):
-            return getattr(real_time, name)
-
-    function.__globals__["time"] = FakeTime()
-    try:
-        function(*args)
-    finally:
-        function.__globals__["time"] = real_time
-    return recorded
 
 
 # --- section 1: calling tasks ---------------------------------------------------------------------------
@@ -124,7 +89,7 @@ def test_page_sleep_durations_match_the_code():
     assert sleeps == [str(number(stated(r"Chronométrons une tâche qui dort (\w+) seconde")[1]))]
 
     namespace = course.exec_sections(DEPENDANCES, "add", "sleep_court", namespace=course.preamble_imports(DEPENDANCES))
-    assert sleeps_of(namespace["add"], 1, 2) == [number(stated(r"une instruction `sleep` d'(\w+) seconde")[1])]
+    assert sleeps_of(namespace["add"], 1, 2) == [number(stated(r"un appel à `time.sleep\((\d+)\)`, qui dure une seconde")[1])] == [1]
     short = number(stated(r"une version plus courte de `add`, qui dort ([\d,]+) seconde")[1])
     assert sleeps_of(namespace["add_short"], 1, 2) == [short]
     assert course.literal_assignments(DEPENDANCES, "mesure_dependances")["DUREE"] == short
@@ -379,9 +344,10 @@ def test_page_states_depth_and_first_level_for_8_values(strategies):
 
 
 def test_measurement_plan_stated_by_page():
-    sizes_from, sizes_to, p_high, p_low = map(number, stated(r"pour n de (\d+) à (\d+), avec p = (\d+) \(au moins n / 2 workers pour tous ces n\) et p = (\d+)").groups())
+    sizes, p_high, p_low = stated(r"pour n = ([\d, ]+ et \d+), avec p = (\d+) \(au moins n / 2 workers pour tous ces n\) et p = (\d+)").groups()
+    p_high, p_low = number(p_high), number(p_low)
     plan = course.literal_assignments(DEPENDANCES, "mesure_dependances")
-    assert (min(plan["tailles"]), max(plan["tailles"])) == (sizes_from, sizes_to)
+    assert plan["tailles"] == [number(n) for n in re.split(r", | et ", sizes)]
     assert plan["degres"] == [p_high, p_low]
     assert p_high >= max(plan["tailles"]) / 2
 
@@ -478,12 +444,6 @@ def test_distributed_sort_sorts_random_lists(ray_driver):
 # --- the page's measurements: each bound the prose states is asserted where it is measured, at build time ---
 
 
-def asserts_of(snippet: str, section: str) -> list[str]:
-    """The conditions of a section's `assert` statements, as source text."""
-    code, _ = course.section_code(snippet, section)
-    return [ast.unparse(node.test) for node in ast.walk(ast.parse(code)) if isinstance(node, ast.Assert)]
-
-
 def test_submission_returns_at_once_while_ray_get_waits_as_asserted_at_build():
     stated(r"`.remote\(\)` rend la main en moins d'une demi-seconde, alors que la tâche dure une seconde")
     assert "duree_soumission < 0.5 and duree_totale >= 1" in asserts_of(TACHES, "soumission_immediate")
@@ -499,6 +459,13 @@ def test_tasks_of_one_cpu_never_outnumber_the_cpus_as_asserted_at_build():
     code, _ = course.section_code(BASES, "ressources")
     assert "for _ in range(2 * cpus)" in code and "occupe.remote(0.5)" in code
     assert "duree >= 1" in asserts_of(BASES, "ressources")  # two rounds of 0.5 s at least
+
+
+def test_fibonacci_last_keeps_two_terms_against_the_whole_sequence_as_asserted_at_build():
+    stated(r"`generate_fibonacci` écrit en mémoire toute la suite, des milliers de grands entiers ; `fibonacci_last` n'en garde que deux")
+    code, _ = course.section_code(FIBONACCI, "memoire")
+    assert "tracemalloc.get_traced_memory()" in code and "pic_memoire(fonction, 50000)" in ast.unparse(ast.parse(code))
+    assert "pics['fibonacci_last'] < pics['generate_fibonacci'] / 1000" in asserts_of(FIBONACCI, "memoire")
 
 
 def test_speedup_bound_and_tiny_tasks_are_asserted_at_build():
@@ -526,7 +493,7 @@ def test_aggregation_durations_are_asserted_at_build():
 
 
 def test_sort_gain_bound_and_small_lists_are_asserted_at_build():
-    stated(r"la version Ray ne peut gagner, aux fluctuations de mesure près, qu'un facteur d'au plus k, le nombre de morceaux triés en même temps")
+    stated(r"la version Ray ne peut gagner, aux fluctuations de mesure près, qu'un facteur d'au plus k, le nombre de morceaux triés en même temps\.")
     stated(r"Pour les petites listes, la version découpée locale est la plus rapide")
     checks = asserts_of(TRI, "verification_mesures")
     assert "part_parallelisme <= 1.25 * k" in checks
@@ -552,8 +519,8 @@ def test_page_describes_the_default_strategy_as_rays_hybrid_policy():
     """The DEFAULT strategy keeps tasks on the local node while it is under half busy (scheduler_spread_threshold,
     0.5, in hybrid_scheduling_policy), then prefers the least loaded nodes: it does not fill the local node first.
     Its behaviour on two nodes is checked by tests/test_multinode.py."""
-    stated(r"`\"DEFAULT\"`, la stratégie par défaut, envoie une tâche sur le nœud qui détient déjà ses gros arguments s'il a les ressources libres, sinon la garde sur le nœud local tant qu'il est occupé à moins de la moitié, puis l'envoie sur les nœuds les moins chargés")
-    stated(r"Un nœud occupé à moins de 50 % \(le réglage `scheduler_spread_threshold`\) compte comme libre")
+    stated(r"`\"DEFAULT\"`, la stratégie par défaut, envoie une tâche sur le nœud qui détient déjà ses arguments rangés dans le magasin d'objets s'il a les ressources libres, sinon la garde sur le nœud local tant qu'il est occupé à moins de la moitié, puis l'envoie sur les nœuds les moins chargés")
+    stated(r"Un nœud occupé à moins de 50 % \(le réglage `scheduler_spread_threshold`\) compte comme inoccupé \(taux 0\)")
     assert "remplit d'abord" not in page_text()
 
 
@@ -584,6 +551,29 @@ def _parent(proc: Path) -> int | None:
         return int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
     except (OSError, IndexError, ValueError):
         return None
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_a_task_whose_worker_dies_is_retried_max_retries_times_but_an_exception_is_not(ray_driver, tmp_path):
+    stated(r"Ray soumet la tâche de nouveau, jusqu'à `max_retries` fois \(3 par défaut\) ; si c'est le moniteur de mémoire de Ray qui l'a arrêté, faute de mémoire, il la soumet de nouveau sans limite de nombre \(sauf avec `max_retries=0`\). Une exception levée par la fonction elle-même n'est pas retentée, sauf avec `retry_exceptions=True`")
+
+    @ray_driver.remote
+    def attempt(name: str, fault: str):
+        with open(tmp_path / name, "a") as attempts:
+            attempts.write("x")
+        if fault == "worker":
+            os._exit(1)  # the worker process dies mid-task
+        raise ValueError(name)
+
+    def attempts_of(name: str, fault: str, expected, **options) -> int:
+        with pytest.raises(expected):
+            ray_driver.get(attempt.options(**options).remote(name, fault), timeout=90)
+        return len((tmp_path / name).read_text())
+
+    assert attempts_of("worker", "worker", ray_driver.exceptions.WorkerCrashedError) == 1 + 3
+    assert attempts_of("exception", "exception", ValueError) == 1
+    assert attempts_of("retried", "exception", ValueError, retry_exceptions=True, max_retries=2) == 1 + 2
 
 
 @pytest.mark.slow

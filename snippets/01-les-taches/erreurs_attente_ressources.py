@@ -29,10 +29,10 @@ ref = racine_carree.remote(-4)  # .remote() ne sait pas encore que la tâche éc
 try:
     ray.get(ref)
 except ValueError as erreur:  # l'exception de la tâche, levée de nouveau par ray.get
-    print(f"Classe de l'exception : {type(erreur).__name__}")
+    print(f"Classe de l'exception : {type(erreur).__name__}")
     print(f"C'est une ValueError : {isinstance(erreur, ValueError)}")
     print(f"C'est une RayTaskError : {isinstance(erreur, ray.exceptions.RayTaskError)}")
-    print(f"L'exception d'origine : {erreur.cause!r}")
+    print(f"L'exception d'origine : {erreur.cause!r}")
 # --8<-- [end:erreur]
 
 
@@ -64,7 +64,7 @@ def dort(secondes):
 refs = [dort.remote(s) for s in [1.5, 0.2, 0.8]]
 pretes, en_cours = ray.wait(refs, num_returns=1)  # rend la main dès qu'un résultat est prêt
 print(f"Première tâche terminée : celle de {fr(ray.get(pretes[0]), 1)} s ; {len(en_cours)} encore en cours")
-print(f"Tous les résultats, dans l'ordre de la liste : {ray.get(refs)}")
+print(f"Tous les résultats, dans l'ordre de la liste : {[fr(s, 1) for s in ray.get(refs)]}")
 # --8<-- [end:attente]
 
 # --8<-- [start:delai]
@@ -115,7 +115,7 @@ for strategie in ["DEFAULT", "SPREAD"]:
     refs = [tache.remote() for _ in range(cpus)]  # autant de tâches que de CPU
     par_noeud = Counter(ray.get(refs, timeout=60))
     repartition = ", ".join(f"{n} sur le nœud {node_id[:8]}" for node_id, n in sorted(par_noeud.items()))
-    print(f"{strategie:>7} : {repartition}")
+    print(f"{strategie:>7} : {repartition}")
 # --8<-- [end:ou_tournent]
 
 # --8<-- [start:fin]

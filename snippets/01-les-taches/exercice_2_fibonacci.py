@@ -67,7 +67,7 @@ print(f"✓ run_local renvoie bien {number_of_tasks} résultats.")
 # --8<-- [start:chrono_local]
 debut = time.perf_counter()
 resultats_locaux = run_local(10_000)
-print(f"run_local(10 000) : {fr(time.perf_counter() - debut, 4)} s")
+print(f"run_local(10 000) : {fr(time.perf_counter() - debut, 4)} s")
 # --8<-- [end:chrono_local]
 
 
@@ -105,7 +105,7 @@ print(f"✓ run_remote renvoie bien {number_of_tasks} résultats, calculés par 
 # --8<-- [start:chrono_distant]
 debut = time.perf_counter()
 resultats_distants = run_remote(10_000)
-print(f"run_remote(10 000) : {fr(time.perf_counter() - debut, 4)} s")
+print(f"run_remote(10 000) : {fr(time.perf_counter() - debut, 4)} s")
 assert resultats_distants == resultats_locaux
 # --8<-- [end:chrono_distant]
 
@@ -133,8 +133,11 @@ def pic_memoire(fonction, argument):
     return pic / 1e6
 
 
-for fonction in [generate_fibonacci, fibonacci_last]:
-    print(f"{fonction.__name__:>18}(50 000) : {fr(pic_memoire(fonction, 50_000))} Mo au plus fort")
+pics = {fonction.__name__: pic_memoire(fonction, 50_000) for fonction in [generate_fibonacci, fibonacci_last]}
+for nom, pic in pics.items():
+    print(f"{nom:>18}(50 000) : {fr(pic)} Mo au plus fort")
+# « des milliers de grands entiers » contre « deux » : au moins mille fois moins de mémoire.
+assert pics["fibonacci_last"] < pics["generate_fibonacci"] / 1000, pics
 # --8<-- [end:memoire]
 
 
@@ -221,6 +224,7 @@ ax.set_xticks([], minor=True)
 ax.set_ylim(bottom=0)
 ax.set_xlabel("taille de la suite (sequence_size)")
 ax.set_ylabel("temps local / temps Ray")
+ax.yaxis.set_major_formatter(lambda y, _: f"{y:g}".replace(".", ","))  # virgule décimale
 ax.set_title(f"Accélération avec {number_of_tasks} tâches fibonacci_last")
 ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, fontsize="small")
 plt.show()

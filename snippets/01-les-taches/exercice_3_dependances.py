@@ -174,6 +174,8 @@ for ax, (nom, trace) in zip(axes, traces.items()):
     ax.set_ylim(-0.7, max(len(lignes), 2) - 0.3)
     ax.set_title(f"Agrégation {nom}", fontsize="medium")
 axes[-1].set_xlabel("temps depuis la soumission (s)")
+axes[-1].set_xlim(left=0)
+axes[-1].xaxis.set_major_formatter(lambda x, _: f"{x:g}".replace(".", ","))  # virgule décimale
 fig.tight_layout()
 plt.show()
 # --8<-- [end:graphique_chronologie]
@@ -242,7 +244,7 @@ for n in tailles:
 fig, ax = plt.subplots(
     num="Durée mesurée des agrégations linéaire et par paires en fonction du nombre "
     "de valeurs, pour deux degrés de parallélisme, à côté des durées idéales "
-    "(n - 1) fois 0,1 s et log2(n) arrondi au-dessus fois 0,1 s",
+    "(n - 1) fois 0,1 s et log2(n) arrondi à l'entier supérieur fois 0,1 s",
     figsize=(7, 4),
 )
 ax.plot(tailles, [(n - 1) * DUREE for n in tailles], linestyle="--", color="gray",
@@ -255,6 +257,7 @@ ax.set_xscale("log", base=2)
 ax.set_xticks(tailles, [str(n) for n in tailles])
 ax.set_xlabel("nombre de valeurs n")
 ax.set_ylabel("durée (s)")
+ax.yaxis.set_major_formatter(lambda y, _: f"{y:g}".replace(".", ","))  # virgule décimale
 ax.set_title(f"Agrégation de n valeurs, s = {fr(DUREE, 1)} s par addition")
 ax.legend(fontsize="small")
 plt.show()
@@ -266,6 +269,8 @@ for (nom, p), durees in mesures.items():
     for n, duree in durees.items():
         profondeur = n - 1 if nom == "linéaire" else math.ceil(math.log2(n))
         assert duree >= max((n - 1) / simultanees[p], profondeur) * DUREE, f"{nom}, p = {p}, n = {n} : sous la borne de Brent"
+        if nom == "linéaire" or p == 8:  # « suit (n − 1) · s », « suit ⌈log₂ n⌉ · s avec p = 8 » : coût propre de Ray compris
+            assert duree <= 1.5 * profondeur * DUREE + 0.3, f"{nom}, p = {p}, n = {n} : loin de {profondeur} · s"
 n = max(tailles)
 lineaire, paires = mesures[("linéaire", 8)][n], {p: mesures[("par paires", p)][n] for p in degres}
 assert 0.75 < mesures[("linéaire", 2)][n] / lineaire < 1.33, "l'agrégation linéaire dépend de p"

@@ -103,7 +103,7 @@ print("✓ Les trois versions trient correctement, pour 1, 3 et 8 morceaux.")
 
 # --8<-- [start:mesure]
 k = int(ray.cluster_resources()["CPU"])  # un morceau par CPU du cluster
-print(f"Nombre de morceaux k : {k}")
+print(f"Nombre de morceaux k : {k}")
 
 
 def meilleur_temps(fonction, *arguments, repetitions=3):

@@ -45,7 +45,7 @@ print(regular_function())
 try:
     remote_function()
 except TypeError as erreur:
-    print(f"TypeError : {erreur}")
+    print(f"TypeError : {erreur}")
 # --8<-- [end:appel_direct]
 
 # --8<-- [start:objectref]
@@ -73,8 +73,8 @@ duree_soumission = time.perf_counter() - debut
 valeur = ray.get(ref)  # ray.get attend la fin de la tâche, puis récupère le résultat
 duree_totale = time.perf_counter() - debut
 
-print(f"Retour de .remote() : {fr(duree_soumission * 1000, 1)} ms")
-print(f"Retour de ray.get() : {fr(duree_totale)} s (valeur : {valeur})")
+print(f"Retour de .remote() : {fr(duree_soumission * 1000, 1)} ms")
+print(f"Retour de ray.get() : {fr(duree_totale)} s (valeur : {valeur})")
 assert duree_soumission < 0.5 and duree_totale >= 1  # ce que dit le texte ci-dessous
 # --8<-- [end:soumission_immediate]
 

@@ -3,7 +3,7 @@ import logging
 
 import ray
 
-ray.init(logging_level=logging.ERROR)  # Ray n'affiche que ses messages d'erreur
+ray.init(logging_level=logging.ERROR)  # le journal « ray » du driver n'affiche que les erreurs
 # --8<-- [end:connexion]
 
 # --8<-- [start:tache]
