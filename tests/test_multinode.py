@@ -47,18 +47,31 @@ def test_chapter_1_built_on_two_nodes_runs_its_tasks_on_both(tmp_path):
     assert leftovers == [], "des processus du cluster à deux nœuds tournent encore"
 
 
-@pytest.mark.multinode
-def test_default_strategy_puts_two_tasks_on_two_nodes_of_two_cpus():
-    """Chapter 1: DEFAULT keeps tasks on the local node « tant qu'il est occupé à moins de la moitié »: on a fresh
-    cluster of two nodes of two CPUs, the first of two tasks submitted together makes the local node half busy,
-    and the second goes to the other node, where filling the local node first would keep both on it."""
+def two_node_report(script: str) -> dict:
+    """Run tests/<script> (it starts and stops its own two-node cluster) and read its JSON line; none of the
+    cluster's processes may outlive it."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_")}
-    run = subprocess.run(
-        [sys.executable, str(ROOT / "tests" / "two_node_scheduling.py")], env=env, capture_output=True, text=True, timeout=300, check=False,
-    )
+    run = subprocess.run([sys.executable, str(ROOT / "tests" / script)], env=env, capture_output=True, text=True, timeout=300, check=False)
     assert run.returncode == 0, run.stderr[-3000:]
     report = json.loads(run.stdout.strip().splitlines()[-1])
     leftovers = ray_pids_under(Path(report["ray_dir"]))
     shutil.rmtree(report["ray_dir"], ignore_errors=True)
     assert leftovers == [], "des processus du cluster à deux nœuds tournent encore"
+    return report
+
+
+@pytest.mark.multinode
+def test_default_strategy_puts_two_tasks_on_two_nodes_of_two_cpus():
+    """Chapter 1: DEFAULT keeps tasks on the local node « tant qu'il est occupé à moins de la moitié »: on a fresh
+    cluster of two nodes of two CPUs, the first of two tasks submitted together makes the local node half busy,
+    and the second goes to the other node, where filling the local node first would keep both on it."""
+    report = two_node_report("two_node_scheduling.py")
     assert report["placed"]["DEFAULT:2"] == [1, 1], report["placed"]
+
+
+@pytest.mark.multinode
+def test_lost_task_result_is_rebuilt_from_its_lineage():
+    """Chapter 2: « Si la copie d'un résultat de tâche est perdue, Ray **tente de le reconstruire** … réexécute la tâche qui
+    l'avait calculé »: its node removed, the result is still read, the task having run twice."""
+    report = two_node_report("two_node_reconstruction.py")
+    assert report["total"] == 2**20 and report["executions"] == 2, report

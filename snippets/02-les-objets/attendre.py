@@ -34,7 +34,7 @@ def traite(resultat):
 
 
 durees = [1.2, 0.2, 0.6, 0.4]
-ray.get([calcule.remote(0) for _ in range(len(durees))])  # des processus worker prêts, avant de mesurer
+_ = ray.get([calcule.remote(0.1) for _ in range(len(durees))])  # des processus worker prêts, avant de mesurer
 # --8<-- [end:taches_inegales]
 
 # --8<-- [start:tout_attendre]
@@ -56,7 +56,7 @@ debut = time.time()
 en_cours = [calcule.remote(s) for s in durees]
 resultats_wait, traitements, ordre = [], [], []
 while en_cours:
-    [pret], en_cours = ray.wait(en_cours, num_returns=1)  # le premier terminé
+    [pret], en_cours = ray.wait(en_cours, num_returns=1)  # un résultat prêt (le premier terminé, s'il est seul prêt)
     resultat = ray.get(pret)
     t0 = time.time()
     ordre.append(traite(resultat))
@@ -87,6 +87,7 @@ for ax, titre, (t_depart, resultats, traitements) in zip(
     ax.set_title(titre, fontsize="medium")
 axes[-1].set_xlabel("temps depuis la soumission (s)")
 axes[-1].set_xlim(left=0)
+axes[-1].xaxis.set_major_formatter(lambda x, _: f"{x:g}".replace(".", ","))  # virgule décimale
 fig.tight_layout()
 plt.show()
 # --8<-- [end:graphique_chronologie]

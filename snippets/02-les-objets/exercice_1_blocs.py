@@ -25,7 +25,7 @@ if not DONNEES.is_dir():
         "juste à côté du cahier (et pas dans un autre dossier course-data)."
     )
 matrice = np.loadtxt(DONNEES / "matrice.txt", dtype=np.int64)
-print(f"Matrice : {matrice.shape[0]} lignes, {matrice.shape[1]} colonnes, {matrice.nbytes // 1024} Kio")
+print(f"Matrice : {matrice.shape[0]} lignes, {matrice.shape[1]} colonnes, {matrice.nbytes // 1024} Kio")
 # --8<-- [end:donnees]
 
 # --8<-- [start:put]
@@ -62,7 +62,7 @@ print("✓ sommes_des_lignes additionne bien les lignes de debut à fin (exclue)
 
 # --8<-- [start:sommes_par_blocs]
 def sommes_par_blocs(matrice_ref, k):
-    lignes = ray.get(matrice_ref).shape[0]  # sur ce nœud, ray.get la lit sans la copier
+    lignes = ray.get(matrice_ref).shape[0]  # sur ce nœud, ray.get n'en fait pas de copie
     bornes = [lignes * i // k for i in range(k + 1)]
     refs = [sommes_des_lignes.remote(matrice_ref, debut, fin) for debut, fin in zip(bornes, bornes[1:])]
     return np.concatenate(ray.get(refs))

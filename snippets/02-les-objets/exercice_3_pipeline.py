@@ -21,7 +21,7 @@ def carre(x):
 def traite_tout(elements, tache, max_en_vol):
     en_vol, resultats = [], []
     for x in elements:
-        if len(en_vol) >= max_en_vol:  # déjà max_en_vol tâches soumises et pas encore lues
+        if len(en_vol) >= max_en_vol:  # déjà max_en_vol tâches soumises, dont le résultat n'a pas encore été lu
             prets, en_vol = ray.wait(en_vol, num_returns=1)
             resultats += ray.get(prets)
         en_vol.append(tache.remote(x))

@@ -36,7 +36,7 @@ print(f"Modifiable : {lu.flags.writeable} ; propriétaire de ses données 
 try:
     lu[0] = 42
 except ValueError as erreur:
-    print(f"ValueError : {erreur}")
+    print(f"ValueError : {erreur}")
 modifiable = lu.copy()  # une vraie copie, à soi
 modifiable[0] = 42
 print(f"Dans la copie : {modifiable[:3]}")
@@ -60,7 +60,7 @@ def double(tableau):
 try:
     ray.get(double_sur_place.remote(ref))
 except ValueError as erreur:
-    print(f"Sur place : {type(erreur).__name__}, {erreur.cause}")
+    print(f"Sur place : {type(erreur).__name__}, {erreur.cause}")
 print(f"Sur une copie : {ray.get(double.remote(ref))[:3]}")
 # --8<-- [end:dans_une_tache]
 

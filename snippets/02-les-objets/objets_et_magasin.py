@@ -52,22 +52,23 @@ def zeros(octets):
 
 
 depart = magasin_octets()
-petit = zeros.remote(10_000)  # 10 Ko
+petit = zeros.remote(10_000)  # 10 000 octets
 ray.wait([petit])
 apres_petit = magasin_octets()
 grand = zeros.remote(20 * 2**20)  # 20 Mio
 ray.wait([grand])
 apres_grand = magasin_octets()
-mis = ray.put(np.zeros(10_000, dtype=np.uint8))  # 10 Ko, mais par ray.put
+mis = ray.put(np.zeros(10_000, dtype=np.uint8))  # 10 000 octets aussi, mais par ray.put
 apres_put = magasin_octets()
-print(f"Résultat de 10 Ko d'une tâche : +{fr((apres_petit - depart) / 2**10, 1)} Kio dans le magasin d'objets")
+print(f"Résultat de 10 000 octets d'une tâche : +{fr(apres_petit - depart, 0)} octet dans le magasin d'objets")
 print(f"Résultat de 20 Mio d'une tâche : +{fr((apres_grand - apres_petit) / 2**20, 1)} Mio")
-print(f"ray.put de 10 Ko : +{fr((apres_put - apres_grand) / 2**10, 1)} Kio")
+print(f"ray.put de 10 000 octets : +{fr(apres_put - apres_grand, 0)} octets (les données, plus la description du tableau et l'en-tête de Ray)")
 # --8<-- [end:ou_vivent]
 
 # --8<-- [start:duree_de_vie]
 del grand, mis  # plus aucun ObjectRef ne les désigne
-print(f"Après del : {fr((magasin_octets() - depart) / 2**20, 1)} Mio de plus qu'au départ")
+apres_del = magasin_octets()
+print(f"Après del : {fr((apres_del - depart) / 2**20, 1)} Mio de plus qu'au départ")
 # --8<-- [end:duree_de_vie]
 
 
@@ -90,7 +91,7 @@ tableau_ref = ray.put(tableau)  # mis une fois dans Ray…
 refs = [premiere_valeur.remote(tableau_ref) for _ in range(N)]  # … et passé par son ObjectRef
 par_reference = magasin_octets() - depart
 ray.get(refs)
-print(f"{N} tâches, tableau passé par valeur  : {fr(par_valeur / 2**20, 1)} Mio dans le magasin d'objets")
+print(f"{N} tâches, tableau passé par valeur    : {fr(par_valeur / 2**20, 1)} Mio dans le magasin d'objets")
 print(f"{N} tâches, tableau passé par ObjectRef : {fr(par_reference / 2**20, 1)} Mio")
 # --8<-- [end:gros_arguments]
 
@@ -121,7 +122,7 @@ for n in nombres:
 # --8<-- [start:tableau_durees]
 print(f"{'tâches':>6} | {'par valeur (ms)':>15} | {'par ObjectRef (ms)':>18}")
 for n, valeur, reference in zip(nombres, temps_valeur, temps_reference):
-    print(f"{n:>6} | {fr(valeur * 1000, 1):>15} | {fr(reference * 1000, 1):>18}")
+    print(f"{n:>6} | {fr(valeur * 1000):>15} | {fr(reference * 1000):>18}")
 # --8<-- [end:tableau_durees]
 
 # --8<-- [start:graphique_durees]
@@ -137,6 +138,7 @@ ax.set_xticks(nombres, [str(n) for n in nombres])
 ax.set_ylim(bottom=0)
 ax.set_xlabel("nombre de tâches n")
 ax.set_ylabel("durée (ms)")
+ax.yaxis.set_major_formatter(lambda y, _: f"{y:g}".replace(".", ","))  # virgule décimale
 ax.set_title("Un tableau de 20 Mio passé à n tâches")
 ax.legend()
 plt.show()
@@ -145,17 +147,19 @@ plt.show()
 # --8<-- [start:conclusion_durees]
 rapport = temps_valeur[-1] / temps_reference[-1]
 print(f"Pour {nombres[-1]} tâches, passer le tableau par valeur a pris {fr(rapport, 1)} fois plus de temps "
-      "que le passer par son ObjectRef.")
+      "que de le passer par son ObjectRef.")
 # --8<-- [end:conclusion_durees]
 
 # --8<-- [start:verification_mesures]
 # Ce que dit le texte, vérifié sur les mesures ci-dessus (la construction les refait si elles le contredisent)
 taille = tableau.nbytes
 assert apres_petit - depart < 1_000, "un petit résultat de tâche est dans le magasin d'objets"
+assert apres_del - depart < 1_000, "après del, la place n'a pas été rendue"
 assert apres_grand - apres_petit >= 20 * 2**20 and apres_put - apres_grand >= 10_000, "un gros résultat, ou un ray.put, n'y est pas"
 assert 0.95 * N * taille <= par_valeur <= 1.05 * N * taille, "par valeur : pas une copie par appel"
 assert 0.95 * taille <= par_reference <= 1.05 * taille, "par ObjectRef : pas une seule copie"
-assert temps_valeur[-1] > temps_valeur[0] and rapport > 2, "passer le tableau par valeur n'est pas nettement plus lent"
+ecarts = [valeur - reference for valeur, reference in zip(temps_valeur, temps_reference)]
+assert ecarts[-1] > 2 * ecarts[0] and rapport > 2, "l'écart entre passer par valeur et par ObjectRef n'est pas plusieurs fois plus grand pour n = 16"
 # --8<-- [end:verification_mesures]
 
 
@@ -175,7 +179,7 @@ def somme_des_tableaux(refs):
 
 
 refs = [ray.put(np.full(3, i)) for i in range(4)]
-print(f"Somme calculée dans la tâche : {ray.get(somme_des_tableaux.remote(refs))}")
+print(f"Somme calculée dans la tâche : {fr(ray.get(somme_des_tableaux.remote(refs)), 1)}")
 # --8<-- [end:imbriques]
 
 
@@ -203,8 +207,8 @@ detour = consomme.remote(ray.get(resultat))  # ray.get, puis la valeur
 detour_octets = magasin_octets() - depart
 ray.get(detour)
 print(f"ObjectRef passé tel quel : +{fr(direct_octets / 2**20, 1)} Mio dans le magasin d'objets")
-print(f"Détour par le driver     : +{fr(detour_octets / 2**20, 1)} Mio")
-assert direct_octets < 2**20 <= 0.95 * 20 * 2**20 <= detour_octets  # ce que dit le texte ci-dessous
+print(f"Détour par le driver     : +{fr(detour_octets / 2**20, 1)} Mio")
+assert direct_octets < 2**20 <= 0.95 * 20 * 2**20 <= detour_octets  # ce que dit le texte ci-dessus
 # --8<-- [end:detour_par_le_driver]
 
 # --8<-- [start:fin]

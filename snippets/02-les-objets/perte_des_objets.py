@@ -22,7 +22,7 @@ def fabrique():
 
 ici = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=False)
 pid, [ref] = ray.get(fabrique.options(scheduling_strategy=ici).remote())
-print(f"Avant : l'objet se lit ({ray.get(ref)[:3]}…)")
+print(f"Avant : l'objet se lit ({ray.get(ref)[:3]}…)")
 
 os.kill(pid, signal.SIGKILL)  # le processus propriétaire disparaît, comme s'il plantait
 for _ in range(40):  # Ray met une à deux secondes à constater sa disparition

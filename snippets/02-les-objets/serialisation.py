@@ -3,7 +3,6 @@ import io
 import logging
 import threading
 
-import numpy as np
 import ray
 
 if not ray.is_initialized():  # déjà connecté : rien à faire
@@ -22,9 +21,8 @@ def applique(fonction, valeurs):
 
 
 triple = fabrique_multiplicateur(3)
-print(f"Une fermeture en argument : {ray.get(applique.remote(triple, [1, 2, 3]))}")
-print(f"Une fonction anonyme : {ray.get(applique.remote(lambda x: x**2, [1, 2, 3]))}")
-print(f"Un tableau NumPy : {ray.get(applique.remote(np.sqrt, np.array([1.0, 4.0, 9.0])))}")
+print(f"Une fermeture en argument : {ray.get(applique.remote(triple, [1, 2, 3]))}")
+print(f"Une fonction anonyme : {ray.get(applique.remote(lambda x: x**2, [1, 2, 3]))}")
 # --8<-- [end:ce_qui_passe]
 
 # --8<-- [start:ce_qui_ne_passe_pas]
@@ -39,8 +37,8 @@ def utilise(objet):
 try:
     utilise.remote(verrou)
 except TypeError as erreur:
-    print(f"TypeError : {str(erreur).splitlines()[0].split(' at 0x')[0]}…")
-    print(f"Cause : {erreur.__cause__!r}")
+    print(f"TypeError : {str(erreur).splitlines()[0].split(' at 0x')[0]}…")
+    print(f"Cause : {erreur.__cause__!r}")
 # --8<-- [end:ce_qui_ne_passe_pas]
 
 
