@@ -7,6 +7,7 @@ Marked `multinode` and left out of the default run for time (about a minute): `.
 from __future__ import annotations
 
 import json
+import re
 import os
 import subprocess
 import shutil
@@ -41,7 +42,8 @@ def test_chapter_1_built_on_two_nodes_runs_its_tasks_on_both(tmp_path):
     assert "sur un cluster de 2 nœuds" in page.stamp()  # the page says which cluster built it
     notebook = nbformat.read(tmp_path / "site" / chapter_notebooks(CHAPTER).download("solutions"), as_version=4)
     printed = "".join(o.get("text", "") for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs)
-    assert "Tâches exécutées sur 2 nœuds" in printed  # SPREAD put tasks on both nodes
+    spread = re.search(r"^ *SPREAD\s*: (.*)$", printed, re.M)  # « SPREAD : 1 sur le nœud 1a2b3c4d, 1 sur le nœud … »
+    assert spread and len(re.findall(r"sur le nœud [0-9a-f]{8}", spread[1])) == 2, printed[-2000:]  # both nodes used
     leftovers = ray_pids_under(Path(report["ray_dir"]))
     shutil.rmtree(report["ray_dir"], ignore_errors=True)
     assert leftovers == [], "des processus du cluster à deux nœuds tournent encore"

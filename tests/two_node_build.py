@@ -32,6 +32,10 @@ def main() -> None:
 
     # Short: Ray's Unix socket paths live under it and may not exceed 107 bytes.
     ray_dir = tempfile.mkdtemp(prefix="cray-2n-", dir="/tmp")
+    # Cluster() writes the head's address to <default temp dir>/ray/ray_current_cluster even when temp_dir is
+    # given (ray/cluster_utils.py, add_node), and fails where /tmp/ray does not exist: keep it in our folder.
+    os.environ["RAY_TMPDIR"] = ray_dir
+    os.makedirs(os.path.join(ray_dir, "ray"), exist_ok=True)
     cluster = Cluster(
         initialize_head=True,
         head_node_args={"num_cpus": 1, "include_dashboard": False, "temp_dir": ray_dir},

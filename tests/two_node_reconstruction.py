@@ -30,6 +30,10 @@ from ray.cluster_utils import Cluster  # noqa: E402
 
 def main() -> None:
     ray_dir = tempfile.mkdtemp(prefix="cray-2r-", dir="/tmp")
+    # Cluster() writes the head's address to <default temp dir>/ray/ray_current_cluster even when temp_dir is
+    # given (ray/cluster_utils.py, add_node), and fails where /tmp/ray does not exist: keep it in our folder.
+    os.environ["RAY_TMPDIR"] = ray_dir
+    os.makedirs(os.path.join(ray_dir, "ray"), exist_ok=True)
     runs = Path(tempfile.mkdtemp()) / "executions.txt"
     cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False, "temp_dir": ray_dir})
     try:
