@@ -27,13 +27,7 @@ CHAPTER = "docs/01-les-taches.md"
 
 @pytest.mark.multinode
 def test_chapter_1_built_on_two_nodes_runs_its_tasks_on_both(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_")}
-    run = subprocess.run(
-        [sys.executable, str(ROOT / "tests" / "two_node_build.py"), str(tmp_path)],
-        env=env, capture_output=True, text=True, timeout=900, check=False,
-    )
-    assert run.returncode == 0, run.stderr[-3000:]
-    report = json.loads(run.stdout.strip().splitlines()[-1])
+    report = two_node_report("two_node_build.py", str(tmp_path), timeout=900)
     assert report["returncode"] == 0, report["log"]
     assert len(report["nodes"]) == 2
 
@@ -44,16 +38,15 @@ def test_chapter_1_built_on_two_nodes_runs_its_tasks_on_both(tmp_path):
     printed = "".join(o.get("text", "") for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs)
     spread = re.search(r"^ *SPREAD\s*: (.*)$", printed, re.M)  # « SPREAD : 1 sur le nœud 1a2b3c4d, 1 sur le nœud … »
     assert spread and len(re.findall(r"sur le nœud [0-9a-f]{8}", spread[1])) == 2, printed[-2000:]  # both nodes used
-    leftovers = ray_pids_under(Path(report["ray_dir"]))
-    shutil.rmtree(report["ray_dir"], ignore_errors=True)
-    assert leftovers == [], "des processus du cluster à deux nœuds tournent encore"
 
 
-def two_node_report(script: str) -> dict:
+def two_node_report(script: str, *args: str, timeout: int = 300) -> dict:
     """Run tests/<script> (it starts and stops its own two-node cluster) and read its JSON line; none of the
     cluster's processes may outlive it."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_")}
-    run = subprocess.run([sys.executable, str(ROOT / "tests" / script)], env=env, capture_output=True, text=True, timeout=300, check=False)
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "tests" / script), *args], env=env, capture_output=True, text=True, timeout=timeout, check=False,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     report = json.loads(run.stdout.strip().splitlines()[-1])
     leftovers = ray_pids_under(Path(report["ray_dir"]))
