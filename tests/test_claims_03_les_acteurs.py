@@ -97,7 +97,7 @@ def wait_until_gone(ray, name: str, namespace: str, seconds: float = 30) -> bool
 
 
 def test_every_snippet_connects_only_when_not_connected_and_shuts_down_at_the_end():
-    stated(r"se termine par `ray.shutdown\(\)`, qui déconnecte le driver. Les acteurs qu'a créés le driver \(sauf les acteurs détachés, présentés plus bas\) s'arrêtent avec lui")
+    stated(r"se termine par `ray.shutdown\(\)`, qui déconnecte le driver. Les acteurs qu'a créés le driver s'arrêtent avec lui")
     for snippet in CHAPTER_SNIPPETS:
         code, _ = course.section_code(snippet, "preambule")
         assert "if not ray.is_initialized():" in code and "ray.init(logging_level=logging.ERROR, log_to_driver=False)" in code, snippet
@@ -113,8 +113,22 @@ def premier(ray_driver):
     return course.exec_sections(PREMIER, "compteur", namespace=course.preamble_imports(PREMIER))
 
 
+def test_shutdown_stops_the_local_ray_that_init_started_with_all_its_actors():
+    """« si `ray.init()` avait démarré un Ray local, `ray.shutdown()` arrête ce Ray, avec tous ses acteurs » (the
+    detached ones too: their processes are workers of the raylet it stops). Checked at the source, not by starting a
+    second local Ray inside the test session."""
+    stated(r"Et si `ray.init\(\)` avait démarré un Ray local, `ray.shutdown\(\)` arrête ce Ray, avec tous ses acteurs")
+    stated(r"le Ray local que `ray.init\(\)` démarre sur votre machine s'arrête, lui, au `ray.shutdown\(\)`, acteurs détachés compris")
+    import ray
+
+    source = inspect.getsource(ray.shutdown)
+    assert "Disconnect the worker, and terminate processes started by ray.init()." in source
+    assert re.search(r"if _global_node is not None:\n(?:.*\n){0,3}\s+_global_node\.kill_all_processes\(", source)
+    assert "atexit.register(shutdown, _exiting_interpreter=True)" in ray_source("_private/worker.py")  # « avec votre programme »
+
+
 def test_creating_an_actor_returns_a_handle_and_calls_return_object_refs(ray_driver, premier):
-    stated(r"`Compteur.remote\(\)` crée un \*\*acteur\*\* : Ray lui attribue un processus worker, démarré pour lui ou déjà prêt, qui lui sera dédié, y exécute le constructeur `__init__`, et renvoie aussitôt une \*\*poignée\*\* \(\*handle\*\), un objet `ActorHandle`")
+    stated(r"`Compteur.remote\(\)` crée un \*\*acteur\*\* et renvoie aussitôt une \*\*poignée\*\* \(\*handle\*\), un objet `ActorHandle` qui le désigne ; en arrière-plan, Ray donne à l'acteur un processus worker dédié \(démarré pour lui ou déjà prêt\), et y exécute le constructeur `__init__`")
     stated(r"l'appel rend la main aussitôt et renvoie un `ObjectRef`, dont `ray.get` donne la valeur")
     compteur = premier["Compteur"].remote()
     try:
@@ -310,6 +324,20 @@ def test_exercise_1_counts_every_word_of_the_course_text(ray_driver):
 
 
 @pytest.mark.slow
+def test_exercise_1_check_fails_when_the_task_does_not_wait_for_its_update(ray_driver):
+    """The check of compter_mots cannot pass by chance: without ray.get, the two tasks end long before the two
+    1 s updates of TotalLent, one after the other, are done."""
+    namespace = course.exec_sections(PARTAGE, "preambule", "donnees", "lignes", "total")
+    solution, _ = course.section_code(PARTAGE, "compter_mots")
+    near_miss = solution.replace("ray.get(total.ajouter.remote(n))", "total.ajouter.remote(n)")
+    assert near_miss != solution
+    exec(near_miss, namespace)  # noqa: S102
+    with pytest.raises(AssertionError, match="compter_mots doit attendre le sien"):
+        course.exec_sections(PARTAGE, "verification_compter_mots", namespace=namespace)
+    course.exec_sections(PARTAGE, "compter_mots", "verification_compter_mots", namespace=namespace)  # the solution passes
+
+
+@pytest.mark.slow
 def test_a_task_that_does_not_wait_for_its_call_may_end_before_the_actor_runs_it(ray_driver):
     """The solution's note: without ray.get, the task can end before the actor ran its call, and the driver's
     later read (another caller) can run first."""
@@ -366,7 +394,7 @@ def test_bottleneck_bounds_are_asserted_at_build():
 def test_an_actor_call_needs_no_free_cpu(ray_driver):
     """« son appel va droit à son processus, déjà prêt »: a call to an existing actor is answered while tasks hold
     every CPU of the cluster."""
-    stated(r"son appel va droit à son processus, déjà prêt, alors qu'une tâche doit obtenir un processus worker du raylet")
+    stated(r"L'appel d'un acteur va droit à son processus, déjà prêt, alors qu'une tâche doit obtenir un processus worker du raylet")
     namespace = course.exec_definitions(PARTAGE, "goulot", "CompteurLent", "mise_a_jour", namespace=course.preamble_imports(PARTAGE))
     acteur = namespace["CompteurLent"].remote()
     cpus = int(ray_driver.cluster_resources()["CPU"])
@@ -390,6 +418,7 @@ def test_default_actor_resources_in_rays_source():
     """The fold « la règle dans le code de Ray »: the constants, and ActorClass._remote adding 1 CPU to the
     placement resources of an actor that declares nothing (and treating memory alone as nothing)."""
     stated(r"`DEFAULT_ACTOR_CREATION_CPU_SIMPLE = 0` \(CPU réservés pendant la vie d'un acteur sans ressource déclarée\) et `DEFAULT_ACTOR_CREATION_CPU_SPECIFIED = 1`")
+    stated(r"Pour un acteur sans ressource déclarée, elle ajoute aussi aux ressources de \*\*placement\*\* `DEFAULT_ACTOR_METHOD_CPU_SIMPLE = 1` CPU")
     stated(r"sans ressource déclarée\*\*, un acteur ne peut être placé que sur un nœud qui possède au moins 1 CPU \(même tous occupés\), puis n'en réserve \*\*aucun\*\* pendant sa vie")
     from ray._private import ray_constants
 
@@ -750,6 +779,32 @@ def test_the_pool_solution_counts_the_full_words_of_each_sentence(ray_driver):
             ray_driver.kill(acteur)
 
 
+EXERCISE_3_NEAR_MISSES = {
+    "sans num_cpus": ("analyseur", "@ray.remote(num_cpus=1)", "@ray.remote", "Analyseur doit réserver un CPU"),
+    "préparation à chaque appel": (
+        "analyseur", "compter_mots_pleins(phrase, self.mots_vides)", "compter_mots_pleins(phrase, charger_mots_vides())",
+        "chargez les mots vides dans __init__",
+    ),
+    "un seul acteur, pool inutilisé": (
+        "compter_avec_pool", "return list(pool.map(lambda acteur, phrase: acteur.compter.remote(phrase), phrases))",
+        "return ray.get([acteurs[0].compter.remote(phrase) for phrase in phrases])", "chacun des acteurs reçus",
+    ),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("near_miss", EXERCISE_3_NEAR_MISSES, ids=str)
+def test_exercise_3_check_fails_on_a_near_miss(ray_driver, near_miss):
+    """Each part of the instructions is checked: one CPU, the preparation once, the calls spread by the pool."""
+    section, solution, wrong, message = EXERCISE_3_NEAR_MISSES[near_miss]
+    namespace = course.exec_sections(POOL, "preambule", "donnees", "outils", "analyseur", "compter_avec_pool")
+    code, first = course.section_code(POOL, section)
+    assert code.count(solution) == 1
+    exec(compile("\n" * (first - 1) + code.replace(solution, wrong), str(course.ROOT / POOL), "exec"), namespace)  # noqa: S102
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        course.exec_sections(POOL, "verification_pool", namespace=namespace)
+
+
 def test_actor_pool_is_a_developer_api_in_ray_2_60():
     stated(r"Dans Ray 2.60, `ActorPool` est marquée `@DeveloperAPI` : une API pour utilisateurs avancés, dont l'interface peut changer d'une version mineure de Ray à l'autre")
     assert "@DeveloperAPI\nclass ActorPool:" in ray_source("util/actor_pool.py")
@@ -844,8 +899,8 @@ def test_a_driver_without_namespace_gets_its_own_anonymous_namespace(ray_driver)
 
 @pytest.mark.slow
 def test_a_detached_actor_outlives_the_driver_that_created_it(ray_driver):
-    stated(r"Avec `lifetime=\"detached\"`, un acteur ne dépend plus ni de ses poignées ni de son propriétaire : il vit jusqu'à un `ray.kill`, une panne dont il ne redémarre pas, ou l'arrêt du cluster")
-    stated(r"Un acteur détaché garde son processus et ses ressources après la fin du programme qui l'a créé")
+    stated(r"Avec `lifetime=\"detached\"`, un acteur ne dépend plus ni de ses poignées ni de son propriétaire : il vit jusqu'à un `ray.kill`, une panne dont il ne redémarre pas, son propre arrêt \(`ray.actor.exit_actor\(\)` dans une de ses méthodes\), ou l'arrêt du cluster")
+    stated(r"Sur un cluster lancé par `ray start`, un acteur détaché garde son processus et ses ressources après la fin du programme qui l'a créé, jusqu'à l'arrêt du cluster")
     espace = f"test-{uuid.uuid4().hex[:8]}"
     result = run_driver(f"""
         import logging, ray
@@ -869,6 +924,32 @@ def test_a_detached_actor_outlives_the_driver_that_created_it(ray_driver):
         if named_actor_exists(ray_driver, "durable", espace):
             ray_driver.kill(ray_driver.get_actor("durable", namespace=espace))
     assert wait_until_gone(ray_driver, "durable", espace)
+
+
+@pytest.mark.slow
+def test_a_detached_actor_that_calls_exit_actor_stops(ray_driver):
+    stated(r"son propre arrêt \(`ray.actor.exit_actor\(\)` dans une de ses méthodes\)")
+    espace = f"test-{uuid.uuid4().hex[:8]}"
+
+    @ray_driver.remote
+    class Autonome:
+        def ping(self):
+            return 1
+
+        def arreter(self):
+            import ray
+
+            ray.actor.exit_actor()
+
+    acteur = Autonome.options(name="autonome", namespace=espace, lifetime="detached").remote()
+    try:
+        assert ray_driver.get(acteur.ping.remote(), timeout=60) == 1
+        with pytest.raises(ray_driver.exceptions.RayActorError):
+            ray_driver.get(acteur.arreter.remote(), timeout=60)
+        assert wait_until_gone(ray_driver, "autonome", espace)
+    finally:
+        if named_actor_exists(ray_driver, "autonome", espace):
+            ray_driver.kill(acteur)
 
 
 def test_the_detached_demo_kills_its_actor_in_a_finally_block():
@@ -939,6 +1020,39 @@ def test_the_driver_is_told_when_an_actor_process_dies(tmp_path):
 
 
 @pytest.mark.slow
+def test_the_raylet_lines_of_crashes_in_a_row_are_grouped():
+    """Four crashes within a second: the first line at once, the other three in one line at the end of the
+    program (Ray's LogDeduplicator, flushed by ray.shutdown)."""
+    stated(r"Ray regroupe les lignes semblables qui se suivent de près : après plusieurs pannes en quelques secondes, la première ligne s'affiche tout de suite ; les suivantes, plus tard, en une seule ligne \(qui contient par exemple `\[repeated 3x across cluster\]` pour trois\), au plus tard à la fin de la cellule dans un cahier, ou à la fin du programme")
+    result = run_driver("""
+        import logging, os, time, ray
+        ray.init(logging_level=logging.ERROR, log_to_driver=False)
+
+        @ray.remote
+        class Fragile:
+            def planter(self):
+                os._exit(1)
+
+        acteurs = [Fragile.remote() for _ in range(4)]
+        ray.get([acteur.__ray_ready__.remote() for acteur in acteurs])
+        for acteur in acteurs:
+            try:
+                ray.get(acteur.planter.remote())
+            except ray.exceptions.RayActorError:
+                pass
+        time.sleep(2)
+        print("--- quatre pannes ci-dessus, fin du programme ci-dessous ---", flush=True)
+    """)
+    assert result.returncode == 0, result.stderr[-2000:]
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout)
+    during, at_exit = plain.split("--- quatre pannes ci-dessus, fin du programme ci-dessous ---")
+    died = [line for line in plain.splitlines() if line.startswith("(raylet) A worker died or was killed")]
+    assert len([line for line in during.splitlines() if line in died]) == 1, plain[-3000:]
+    assert [line for line in at_exit.splitlines() if line in died and "[repeated 3x across cluster]" in line], plain[-3000:]
+    assert "run_callback_on_events_in_ipython(\"post_execute\", self.flush)" in ray_source("_private/ray_logging/__init__.py")  # « à la fin de la cellule »
+
+
+@pytest.mark.slow
 def test_an_exception_in_the_constructor_kills_the_actor(ray_driver):
     stated(r"Une exception levée par le constructeur, elle, tue l'acteur : tout appel lève alors `ActorDiedError`")
 
@@ -968,13 +1082,27 @@ def test_restart_and_retry_defaults_are_zero():
 
 def test_restart_demo_is_asserted_at_build():
     stated(r"Avec `max_restarts=n`, Ray redémarre l'acteur jusqu'à n fois \(-1 : sans limite\), en exécutant de nouveau son constructeur, avec les mêmes arguments : l'état repart de zéro")
-    stated(r"L'appel en cours pendant la panne lève `ActorUnavailableError`")
-    stated(r"L'appel suivant attend la fin du redémarrage, et trouve un compteur revenu à zéro : il renvoie 1")
+    stated(r"L'appel en cours pendant la panne, et ceux déjà soumis derrière lui, lèvent `ActorUnavailableError`")
+    stated(r"Un appel soumis après cette erreur attend la fin du redémarrage, et trouve un compteur revenu à zéro : il renvoie 1")
     stated(r"Une fois les redémarrages épuisés, l'acteur est perdu : `ActorDiedError`")
     assert "Compteur.options(max_restarts=1)" in unparsed(PANNES, "avec_redemarrage")
     checks = asserts_of(PANNES, "avec_redemarrage")
     assert norm("avant == [1, 2, 3]") in checks
     assert norm("pannes == [('ActorUnavailableError', 1), ('ActorDiedError', 'ActorDiedError')]") in checks
+
+
+@pytest.mark.slow
+def test_calls_already_submitted_when_the_actor_crashes_fail_too(ray_driver):
+    stated(r"L'appel en cours pendant la panne, et ceux déjà soumis derrière lui, lèvent `ActorUnavailableError`")
+    namespace = course.exec_sections(PANNES, "fragile", namespace=course.preamble_imports(PANNES))
+    robuste = namespace["Compteur"].options(max_restarts=1).remote()
+    try:
+        assert namespace["appeler"](robuste.incrementer.remote()) == 1
+        refs = [robuste.planter.remote(), robuste.incrementer.remote(), robuste.incrementer.remote()]  # without waiting
+        assert [namespace["appeler"](ref) for ref in refs] == ["ActorUnavailableError"] * 3
+        assert namespace["appeler"](robuste.incrementer.remote()) == 1  # submitted after the error: a fresh counter
+    finally:
+        ray_driver.kill(robuste)
 
 
 @pytest.mark.slow

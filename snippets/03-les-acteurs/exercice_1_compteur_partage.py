@@ -122,14 +122,36 @@ def compter_mots(ligne, total):
 # --8<-- [start:verification_compter_mots]
 assert "compter_mots" in globals(), "compter_mots n'existe pas encore : définissez-la dans la cellule « À COMPLÉTER »."
 assert hasattr(compter_mots, "remote"), "compter_mots doit être une tâche Ray : décorez-la par @ray.remote."
-essai = Total.remote()
+
+
+@ray.remote
+class TotalLent:
+    """Comme Total, mais chaque ajout prend 1 s."""
+
+    def __init__(self):
+        self.somme = 0
+
+    def ajouter(self, n):
+        time.sleep(1)
+        self.somme += n
+        return self.somme
+
+    def valeur(self):
+        return self.somme
+
+
+essai = TotalLent.remote()
 try:
+    ray.get(essai.valeur.remote(), timeout=60)  # l'acteur est prêt
+    debut = time.perf_counter()
     ray.get([compter_mots.remote(ligne, essai) for ligne in ["un deux trois", "quatre cinq"]], timeout=60)
+    duree = time.perf_counter() - debut  # deux ajouts d'une seconde chacun, l'un après l'autre
     ajoutes = ray.get(essai.valeur.remote(), timeout=60)
 except NotImplementedError:
     raise AssertionError("compter_mots n'est pas encore écrite.") from None
 finally:
     ray.kill(essai)
+assert duree >= 2, "les tâches ont fini avant leurs ajouts : compter_mots doit attendre le sien (ray.get)"
 assert ajoutes == 5, f"deux lignes de 3 et 2 mots : le total devrait valoir 5, pas {ajoutes}"
 print("✓ compter_mots ajoute au total partagé le nombre de mots de sa ligne.")
 # --8<-- [end:verification_compter_mots]

@@ -82,18 +82,39 @@ assert hasattr(Analyseur, "remote"), "Analyseur doit être une classe d'acteur�
 assert "compter_avec_pool" in globals(), "compter_avec_pool n'existe pas encore : définissez-la dans la cellule « À COMPLÉTER »."
 mots_vides = set((DONNEES / "mots_vides.txt").read_text(encoding="utf-8").split())
 attendus = [compter_mots_pleins(phrase, mots_vides) for phrase in phrases]
+# les options passées à @ray.remote (un attribut interne de Ray)
+assert Analyseur._default_options.get("num_cpus") == 1, "Analyseur doit réserver un CPU : @ray.remote(num_cpus=1)."
+
+
+class Espion:
+    """Se fait passer pour la poignée d'un acteur, et compte les appels qu'on lui demande."""
+
+    def __init__(self, acteur):
+        self.acteur, self.appels = acteur, 0
+
+    def __getattr__(self, nom):
+        self.appels += 1
+        return getattr(self.acteur, nom)
+
+
 essais = [Analyseur.remote() for _ in range(min(2, int(ray.cluster_resources()["CPU"])))]
 try:
     try:
-        un = ray.get(essais[0].compter.remote(phrases[0]), timeout=60)
-        obtenus = compter_avec_pool(phrases, essais)
+        un = ray.get(essais[0].compter.remote(phrases[0]), timeout=60)  # l'acteur est prêt
+        debut = time.perf_counter()
+        ray.get([essais[0].compter.remote(phrase) for phrase in phrases[:3]], timeout=60)
+        duree_trois = time.perf_counter() - debut
+        espions = [Espion(essai) for essai in essais]
+        obtenus = compter_avec_pool(phrases, espions)
     except NotImplementedError:
         raise AssertionError("Analyseur.compter ou compter_avec_pool n'est pas encore écrite.") from None
 finally:
     for essai in essais:
         ray.kill(essai)
 assert un == attendus[0], f"compter({phrases[0]!r}) devrait renvoyer {attendus[0]}, pas {un!r}"
+assert duree_trois < CHARGEMENT, "trois appels de compter ont pris plus qu'un chargement : chargez les mots vides dans __init__"
 assert "ActorPool" in inspect.getsource(compter_avec_pool), "compter_avec_pool doit répartir les phrases avec un ActorPool"
+assert all(espion.appels > 0 for espion in espions), "compter_avec_pool doit faire travailler chacun des acteurs reçus"
 assert obtenus == attendus, f"compter_avec_pool devrait renvoyer {attendus}, dans l'ordre des phrases, pas {obtenus!r}"
 print(f"✓ Le groupe d'acteurs compte les mots pleins des {len(phrases)} phrases, dans leur ordre.")
 # --8<-- [end:verification_pool]

@@ -84,7 +84,7 @@ panne = appeler(fragile.planter.remote())
 apres = appeler(fragile.incrementer.remote())
 print(f"Avant la panne : {avant} ; planter() : {panne} ; puis incrementer() : {apres}")
 assert (avant, panne, apres) == ([1, 2, 3], "ActorDiedError", "ActorDiedError")
-time.sleep(1)  # la ligne « (raylet)… » arrive peu après la panne : qu'elle s'affiche ici
+time.sleep(1)  # la ligne « (raylet)… » arrive peu après la panne : qu'elle s'affiche dans cette cellule
 # --8<-- [end:sans_redemarrage]
 
 # --8<-- [start:avec_redemarrage]
@@ -97,7 +97,7 @@ for numero in (1, 2):
     print(f"Panne {numero}, planter() : {pannes[-1][0]} ; puis incrementer() : {pannes[-1][1]}")
 assert avant == [1, 2, 3]
 assert pannes == [("ActorUnavailableError", 1), ("ActorDiedError", "ActorDiedError")]
-time.sleep(1)  # la ligne « (raylet)… » arrive peu après la panne : qu'elle s'affiche ici
+time.sleep(1)  # la ligne « (raylet)… » arrive peu après la panne : qu'elle s'affiche dans cette cellule
 # --8<-- [end:avec_redemarrage]
 
 # --8<-- [start:reessais]
@@ -113,7 +113,7 @@ print(f"incrementer() : {valeurs[0]} ; planter_la_premiere_fois() : {valeu
 assert valeurs == [1, 0, 1]  # l'appel qui a planté a été refait, sur un état neuf
 ray.kill(reessaye)
 shutil.rmtree(dossier)
-time.sleep(1)  # la ligne « (raylet)… » arrive peu après la panne : qu'elle s'affiche ici
+time.sleep(1)  # la ligne « (raylet)… » arrive peu après la panne : qu'elle s'affiche dans cette cellule
 # --8<-- [end:reessais]
 
 # --8<-- [start:fin]
