@@ -144,7 +144,7 @@ essai = TotalLent.remote()
 try:
     ray.get(essai.valeur.remote(), timeout=60)  # l'acteur est prêt
     debut = time.perf_counter()
-    ray.get([compter_mots.remote(ligne, essai) for ligne in ["un deux trois", "quatre cinq"]], timeout=60)
+    comptes = ray.get([compter_mots.remote(ligne, essai) for ligne in ["un deux trois", "quatre cinq"]], timeout=60)
     duree = time.perf_counter() - debut  # deux ajouts d'une seconde chacun, l'un après l'autre
     ajoutes = ray.get(essai.valeur.remote(), timeout=60)
 except NotImplementedError:
@@ -152,8 +152,9 @@ except NotImplementedError:
 finally:
     ray.kill(essai)
 assert duree >= 2, "les tâches ont fini avant leurs ajouts : compter_mots doit attendre le sien (ray.get)"
+assert comptes == [3, 2], f"compter_mots devrait renvoyer le nombre de mots de sa ligne : [3, 2], pas {comptes}"
 assert ajoutes == 5, f"deux lignes de 3 et 2 mots : le total devrait valoir 5, pas {ajoutes}"
-print("✓ compter_mots ajoute au total partagé le nombre de mots de sa ligne.")
+print("✓ compter_mots ajoute au total partagé le nombre de mots de sa ligne, attend l'ajout, et renvoie ce nombre.")
 # --8<-- [end:verification_compter_mots]
 
 # --8<-- [start:comptage]
@@ -234,10 +235,13 @@ plt.show()
 
 # --8<-- [start:conclusion_goulot]
 plus_rapides = [d_t < d_a for d_a, d_t in zip(durees["acteur"], durees["tâches"])]
-seuil = next(t for i, t in enumerate(TRAVAUX) if all(plus_rapides[i:]))
+seuil = next((t for i, t in enumerate(TRAVAUX) if all(plus_rapides[i:])), None)  # None : jamais plus rapides
 print(f"Sans travail : l'acteur en {fr(durees['acteur'][0])} s, les tâches en {fr(durees['tâches'][0])} s.")
-print(f"Les tâches vont plus vite que l'acteur dès {fr(seuil * 1000, 0)} ms de travail par mise à jour ; "
-      f"avec {fr(TRAVAUX[-1] * 1000, 0)} ms, l'acteur met {fr(durees['acteur'][-1])} s, les tâches {fr(durees['tâches'][-1])} s.")
+if seuil is None:
+    print("Les tâches n'ont pas été plus rapides que l'acteur, même avec le plus de travail.")
+else:
+    print(f"Les tâches vont plus vite que l'acteur dès {fr(seuil * 1000, 0)} ms de travail par mise à jour ; "
+          f"avec {fr(TRAVAUX[-1] * 1000, 0)} ms, l'acteur met {fr(durees['acteur'][-1])} s, les tâches {fr(durees['tâches'][-1])} s.")
 # --8<-- [end:conclusion_goulot]
 
 # --8<-- [start:verification_goulot]
