@@ -67,6 +67,7 @@ def _concerns(item: pytest.Item, pages: list[str]) -> bool:
 
 
 @pytest.hookimpl(trylast=True)  # after -k / -m deselection
+@pytest.hookimpl(trylast=True)  # after syrupy has seen every test: --update-outputs --page keeps the other pages' snapshots
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if pages := config.getoption("--page"):
         kept = [item for item in items if _concerns(item, pages)]

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,21 +19,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def main() -> None:
     work = Path(sys.argv[1])
-    os.environ.pop("RAY_ADDRESS", None)
-    os.environ.update(
-        RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER="0",  # every port on 127.0.0.1
-        RAY_USAGE_STATS_ENABLED="0",
-        RAY_AUTH_MODE="token",
-        RAY_AUTH_TOKEN=secrets.token_hex(32),
-    )
+    from two_node_cluster import private_ray_dir  # before Ray: its private environment
+
     from ray.cluster_utils import Cluster
 
-    # Short: Ray's Unix socket paths live under it and may not exceed 107 bytes.
-    ray_dir = tempfile.mkdtemp(prefix="cray-2n-", dir="/tmp")
-    # Cluster() writes the head's address to <default temp dir>/ray/ray_current_cluster even when temp_dir is
-    # given (ray/cluster_utils.py, add_node), and fails where /tmp/ray does not exist: keep it in our folder.
-    os.environ["RAY_TMPDIR"] = ray_dir
-    os.makedirs(os.path.join(ray_dir, "ray"), exist_ok=True)
+    ray_dir = private_ray_dir("cray-2n-")
     cluster = Cluster(
         initialize_head=True,
         head_node_args={"num_cpus": 1, "include_dashboard": False, "temp_dir": ray_dir},

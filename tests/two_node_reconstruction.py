@@ -10,18 +10,10 @@ joins; `ray.get` must still give the value, the task having run a second time. P
 from __future__ import annotations
 
 import json
-import os
-import secrets
 import tempfile
 from pathlib import Path
 
-os.environ.pop("RAY_ADDRESS", None)
-os.environ.update(
-    RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER="0",
-    RAY_USAGE_STATS_ENABLED="0",
-    RAY_AUTH_MODE="token",
-    RAY_AUTH_TOKEN=secrets.token_hex(32),
-)
+from two_node_cluster import private_ray_dir  # before Ray: its private environment
 
 import numpy as np  # noqa: E402
 import ray  # noqa: E402
@@ -29,11 +21,7 @@ from ray.cluster_utils import Cluster  # noqa: E402
 
 
 def main() -> None:
-    ray_dir = tempfile.mkdtemp(prefix="cray-2r-", dir="/tmp")
-    # Cluster() writes the head's address to <default temp dir>/ray/ray_current_cluster even when temp_dir is
-    # given (ray/cluster_utils.py, add_node), and fails where /tmp/ray does not exist: keep it in our folder.
-    os.environ["RAY_TMPDIR"] = ray_dir
-    os.makedirs(os.path.join(ray_dir, "ray"), exist_ok=True)
+    ray_dir = private_ray_dir("cray-2r-")
     runs = Path(tempfile.mkdtemp()) / "executions.txt"
     cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False, "temp_dir": ray_dir})
     try:

@@ -9,29 +9,16 @@ one JSON line: how many of two DEFAULT tasks submitted together ran on each node
 from __future__ import annotations
 
 import json
-import os
-import secrets
-import tempfile
 import time
 
-os.environ.pop("RAY_ADDRESS", None)
-os.environ.update(
-    RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER="0",  # every port on 127.0.0.1
-    RAY_USAGE_STATS_ENABLED="0",
-    RAY_AUTH_MODE="token",
-    RAY_AUTH_TOKEN=secrets.token_hex(32),
-)
+from two_node_cluster import private_ray_dir  # before Ray: its private environment
 
 import ray  # noqa: E402
 from ray.cluster_utils import Cluster  # noqa: E402
 
 
 def main() -> None:
-    ray_dir = tempfile.mkdtemp(prefix="cray-2s-", dir="/tmp")  # short: Unix socket paths are limited
-    # Cluster() writes the head's address to <default temp dir>/ray/ray_current_cluster even when temp_dir is
-    # given (ray/cluster_utils.py, add_node), and fails where /tmp/ray does not exist: keep it in our folder.
-    os.environ["RAY_TMPDIR"] = ray_dir
-    os.makedirs(os.path.join(ray_dir, "ray"), exist_ok=True)
+    ray_dir = private_ray_dir("cray-2s-")
     cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 2, "include_dashboard": False, "temp_dir": ray_dir})
     try:
         cluster.add_node(num_cpus=2)
