@@ -43,6 +43,8 @@ _launch_snippets = pytest.StashKey[bool]()
 def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("--update-outputs"):
         config.option.update_snapshots = True
+        if config.getoption("--page"):  # the other pages' tests did not run: their snapshots are not obsolete
+            config.option.no_cleanup = True
     unknown = [page for page in config.getoption("--page") if page not in course.pages()]
     if unknown:
         raise pytest.UsageError(f"--page : page(s) introuvable(s) : {unknown} ; pages du cours : {course.pages()}")
@@ -67,7 +69,6 @@ def _concerns(item: pytest.Item, pages: list[str]) -> bool:
 
 
 @pytest.hookimpl(trylast=True)  # after -k / -m deselection
-@pytest.hookimpl(trylast=True)  # after syrupy has seen every test: --update-outputs --page keeps the other pages' snapshots
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if pages := config.getoption("--page"):
         kept = [item for item in items if _concerns(item, pages)]
