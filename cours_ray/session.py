@@ -267,16 +267,17 @@ class _Where:
             os.kill(pid, signal.SIGUSR1)
         except ProcessLookupError:
             return None
-        deadline = time.monotonic() + 3
-        while time.monotonic() < deadline and "File" not in (dump.read_text(errors="replace") if dump.exists() else ""):
-            time.sleep(0.1)
         # ipykernel compiles each cell to <tmp>/ipykernel_<pid>/<murmur2 of its source>.py
         files = {f"{murmur2_x86(b.code, get_tmp_hash_seed())}.py": count for count, b in self.cells.items()}
-        for match in _DUMP_FRAME.finditer(dump.read_text(errors="replace") if dump.exists() else ""):  # innermost first
-            count = files.get(Path(match["file"]).name)
-            if count is not None:
-                return self.origin(count, int(match["line"]))
-        return None
+        deadline = time.monotonic() + 3
+        while True:  # the dump is written thread by thread: read it until the cell's frame is there
+            for match in _DUMP_FRAME.finditer(dump.read_text(errors="replace") if dump.exists() else ""):  # innermost first
+                count = files.get(Path(match["file"]).name)
+                if count is not None:
+                    return self.origin(count, int(match["line"]))
+            if time.monotonic() > deadline:
+                return None
+            time.sleep(0.1)
 
     def dead(self, block: Block, log_path: Path) -> SessionError:
         tail = log_path.read_text(errors="replace")[-2000:].strip() if log_path.exists() else ""
